@@ -1,0 +1,31 @@
+const fs = require('node:fs');
+
+// One jest run over every workspace package; unit specs and integration specs side by side.
+const swc = ['@swc/jest', {
+  jsc: {
+    parser: { syntax: 'typescript', decorators: true },
+    transform: { legacyDecorator: true, decoratorMetadata: true },
+    target: 'es2022',
+  },
+  module: { type: 'commonjs' },
+}];
+
+const project = (dir) => ({
+  displayName: dir,
+  rootDir: `<rootDir>/${dir}`,
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': swc },
+  moduleNameMapper: { '^@ifreg/(.*)$': '<rootDir>/../../libs/$1/src/index.ts' },
+  modulePathIgnorePatterns: ['<rootDir>/dist'],
+  testMatch: ['<rootDir>/src/**/*.spec.ts'],
+});
+
+const dirs = ['libs', 'services'].flatMap((group) =>
+  fs.readdirSync(`${__dirname}/${group}`).map((name) => `${group}/${name}`).filter((dir) => fs.existsSync(`${__dirname}/${dir}/src`)),
+);
+
+/** @type {import('jest').Config} */
+module.exports = {
+  projects: dirs.map(project),
+  testTimeout: 30000,
+};

@@ -1,0 +1,146 @@
+import {
+  ACCESS_TYPES,
+  CONNECTION_TYPES,
+  DIRECTION_TYPES,
+  FAILURE_STATUSES,
+  MAX_FRIENDLY_NAME,
+  MAX_IF_INDEX,
+  MAX_IF_TYPE,
+  MAX_MEDIA_TYPE,
+  MAX_NET_LUID_INDEX,
+  MAX_PHYSICAL_MEDIUM,
+  SCOPE_PATTERN,
+  UINT32_MAX,
+} from '@ifreg/domain';
+
+/** Versions of the message and event JSON (DESIGN.md §2.9). Bump on a breaking change. */
+export const SCHEMA_VERSION = 1;
+export const SUPPORTED_SCHEMA_VERSIONS: readonly number[] = [1];
+
+const id = (name: string): string => `urn:ifreg:schema:${name}:v${SCHEMA_VERSION}`;
+const u32 = { type: 'integer', minimum: 0, maximum: UINT32_MAX } as const;
+const time = { type: 'string', format: 'date-time' } as const;
+const text = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength }) as const;
+const guid = { type: 'string', format: 'uuid' } as const;
+const physAddress = { type: 'string', pattern: '^([0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){0,31})?$' } as const;
+
+export const scopeSchema = { type: 'string', pattern: SCOPE_PATTERN.source } as const;
+export const messageIdSchema = { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,128}$' } as const;
+
+export const luidSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['ifType', 'netLuidIndex'],
+  properties: {
+    ifType: { type: 'integer', minimum: 0, maximum: MAX_IF_TYPE },
+    netLuidIndex: { type: 'integer', minimum: 0, maximum: MAX_NET_LUID_INDEX },
+  },
+} as const;
+
+export const infoSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['friendlyName'],
+  properties: {
+    flags: { type: 'integer', minimum: 0, maximum: 3 },
+    physicalLocation: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { busNumber: u32, slotNumber: u32, functionNumber: u32 },
+    },
+    wanTunnelType: u32,
+    portNumber: u32,
+    accessType: { enum: ACCESS_TYPES },
+    directionType: { enum: DIRECTION_TYPES },
+    connectionType: { enum: CONNECTION_TYPES },
+    connectorPresent: { type: 'boolean' },
+    physAddress,
+    permanentPhysAddress: physAddress,
+    friendlyName: text(MAX_FRIENDLY_NAME),
+    interfaceGuid: guid,
+    networkGuid: guid,
+    supportedStatistics: u32,
+    mediaType: { type: 'integer', minimum: 0, maximum: MAX_MEDIA_TYPE },
+    physicalMediumType: { type: 'integer', minimum: 0, maximum: MAX_PHYSICAL_MEDIUM },
+  },
+} as const;
+
+const envelope = (type: string) => ({
+  type: { const: type },
+  schemaVersion: { const: SCHEMA_VERSION },
+  messageId: messageIdSchema,
+  scope: scopeSchema,
+});
+
+export const interfaceDetectedSchema = {
+  $id: id('InterfaceDetected'),
+  type: 'object',
+  additionalProperties: false,
+  required: ['type', 'schemaVersion', 'messageId', 'scope', 'providerId', 'luid', 'info'],
+  properties: {
+    ...envelope('InterfaceDetected'),
+    providerId: text(128),
+    luid: luidSchema,
+    providerIfContext: { type: 'string', maxLength: 256 },
+    info: infoSchema,
+    detectedAt: time,
+  },
+} as const;
+
+export const interfaceRemovedSchema = {
+  $id: id('InterfaceRemoved'),
+  type: 'object',
+  additionalProperties: false,
+  required: ['type', 'schemaVersion', 'messageId', 'scope', 'providerId', 'luid'],
+  properties: { ...envelope('InterfaceRemoved'), providerId: text(128), luid: luidSchema, removedAt: time },
+} as const;
+
+export const bootEpochSchema = {
+  $id: id('BootEpoch'),
+  type: 'object',
+  additionalProperties: false,
+  required: ['type', 'schemaVersion', 'messageId', 'scope'],
+  properties: { ...envelope('BootEpoch'), bootId: text(128), at: time },
+} as const;
+
+export const MESSAGE_SCHEMAS = {
+  InterfaceDetected: interfaceDetectedSchema,
+  InterfaceRemoved: interfaceRemovedSchema,
+  BootEpoch: bootEpochSchema,
+} as const;
+
+const eventBase = (type: string, extra: readonly string[]) => ({
+  type: 'object',
+  required: ['type', 'scope', 'epoch', 'causationId', 'at', ...extra],
+  properties: {
+    type: { const: type },
+    scope: scopeSchema,
+    epoch: { type: 'integer', minimum: 0 },
+    causationId: messageIdSchema,
+    at: time,
+    ifIndex: { type: 'integer', minimum: 1, maximum: MAX_IF_INDEX },
+    luid: luidSchema,
+    status: { enum: FAILURE_STATUSES },
+    reason: { type: 'string' },
+    messageType: { type: 'string' },
+    providerId: { type: 'string' },
+    info: { type: 'object' },
+  },
+});
+
+/** Events as recorded and published on the outcomes topic. Open to new optional fields. */
+export const EVENT_SCHEMAS = {
+  BootEpochStarted: { $id: id('BootEpochStarted'), ...eventBase('BootEpochStarted', []) },
+  InterfaceRegistered: {
+    $id: id('InterfaceRegistered'),
+    ...eventBase('InterfaceRegistered', ['ifIndex', 'luid', 'providerId', 'info']),
+  },
+  RegistrationFailed: {
+    $id: id('RegistrationFailed'),
+    ...eventBase('RegistrationFailed', ['status', 'reason', 'messageType']),
+  },
+  InterfaceDeregistered: {
+    $id: id('InterfaceDeregistered'),
+    ...eventBase('InterfaceDeregistered', ['ifIndex', 'luid', 'providerId']),
+  },
+} as const;

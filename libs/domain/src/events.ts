@@ -1,0 +1,61 @@
+import type { NetIfInformation } from './interface-info';
+import type { NetLuid } from './luid';
+
+/** Events recorded in stream `registry-<scope>` (DESIGN.md §2.2). */
+export interface BootEpochStarted {
+  readonly type: 'BootEpochStarted';
+  readonly scope: string;
+  readonly epoch: number;
+  readonly bootId?: string;
+  readonly causationId: string;
+  readonly at: string;
+}
+
+export interface InterfaceRegistered {
+  readonly type: 'InterfaceRegistered';
+  readonly scope: string;
+  readonly epoch: number;
+  readonly ifIndex: number;
+  readonly luid: NetLuid;
+  readonly providerId: string;
+  readonly providerIfContext: string;
+  readonly info: NetIfInformation;
+  readonly detectedAt?: string;
+  readonly causationId: string;
+  readonly at: string;
+}
+
+export const FAILURE_STATUSES = ['RESOURCES', 'INVALID_PARAMETER', 'INTERFACE_EXISTS', 'INTERFACE_NOT_FOUND'] as const;
+export type FailureStatus = (typeof FAILURE_STATUSES)[number];
+
+export interface RegistrationFailed {
+  readonly type: 'RegistrationFailed';
+  readonly scope: string;
+  readonly epoch: number;
+  /** The message type that failed: a detection, a removal, or an unreadable message. */
+  readonly messageType: string;
+  readonly luid?: NetLuid;
+  readonly status: FailureStatus;
+  readonly reason: string;
+  readonly causationId: string;
+  readonly at: string;
+}
+
+export interface InterfaceDeregistered {
+  readonly type: 'InterfaceDeregistered';
+  readonly scope: string;
+  readonly epoch: number;
+  readonly ifIndex: number;
+  readonly luid: NetLuid;
+  readonly providerId: string;
+  readonly causationId: string;
+  readonly at: string;
+}
+
+export type RegistryEvent = BootEpochStarted | InterfaceRegistered | RegistrationFailed | InterfaceDeregistered;
+export const REGISTRY_EVENT_TYPES: readonly RegistryEvent['type'][] = [
+  'BootEpochStarted',
+  'InterfaceRegistered',
+  'RegistrationFailed',
+  'InterfaceDeregistered',
+];

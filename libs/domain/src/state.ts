@@ -1,0 +1,79 @@
+import { type IndexAllocator, createAllocator, markUsed, release, MAX_IF_INDEX } from './allocator';
+import type { InterfaceRegistered, RegistryEvent } from './events';
+import { luidHex } from './luid';
+
+export interface RegistryOptions {
+  /** Highest interface index handed out (65535 by default, lower for tests and quotas). */
+  readonly maxIfIndex: number;
+  /**
+   * How many recent message ids a scope remembers, to answer a redelivered message with
+   * its recorded outcome instead of acting twice. Must exceed what Kafka can replay.
+   */
+  readonly dedupeWindow: number;
+}
+
+export const DEFAULT_OPTIONS: RegistryOptions = { maxIfIndex: MAX_IF_INDEX, dedupeWindow: 100_000 };
+
+/**
+ * The registrar's state of one scope. `evolve` updates it in place (see allocator.ts for
+ * why); treat it as owned by one decider loop.
+ */
+export interface RegistryState {
+  readonly scope: string;
+  readonly options: RegistryOptions;
+  /** 0 until the first BootEpoch is recorded. */
+  epoch: number;
+  bootId: string | undefined;
+  allocator: IndexAllocator;
+  /** Live registrations of the current epoch by LUID hex value. */
+  byLuid: Map<string, InterfaceRegistered>;
+  /** Outcome per causing message id, oldest first, bounded by dedupeWindow. */
+  readonly outcomes: Map<string, RegistryEvent>;
+}
+
+export function initialState(scope: string, options: RegistryOptions = DEFAULT_OPTIONS): RegistryState {
+  return {
+    scope,
+    options,
+    epoch: 0,
+    bootId: undefined,
+    allocator: createAllocator(options.maxIfIndex),
+    byLuid: new Map(),
+    outcomes: new Map(),
+  };
+}
+
+/** Tolerant fold: events of unknown type or of another epoch leave the state alone. */
+export function evolve(state: RegistryState, event: RegistryEvent): RegistryState {
+  remember(state, event);
+  switch (event.type) {
+    case 'BootEpochStarted':
+      state.epoch = event.epoch;
+      state.bootId = event.bootId;
+      state.allocator = createAllocator(state.options.maxIfIndex);
+      state.byLuid = new Map();
+      break;
+    case 'InterfaceRegistered':
+      if (event.epoch !== state.epoch) break;
+      markUsed(state.allocator, event.ifIndex);
+      state.byLuid.set(luidHex(event.luid), event);
+      break;
+    case 'InterfaceDeregistered':
+      if (event.epoch !== state.epoch) break;
+      release(state.allocator, event.ifIndex);
+      state.byLuid.delete(luidHex(event.luid));
+      break;
+    default:
+      break;
+  }
+  return state;
+}
+
+function remember(state: RegistryState, event: RegistryEvent): void {
+  if (typeof event.causationId !== 'string') return;
+  state.outcomes.set(event.causationId, event);
+  if (state.outcomes.size > state.options.dedupeWindow) {
+    const oldest = state.outcomes.keys().next();
+    if (!oldest.done) state.outcomes.delete(oldest.value);
+  }
+}

@@ -1,0 +1,119 @@
+/// <reference types="jest" />
+import { makeEvents, range, type StoreFixture } from './contract-fixture';
+import { ANY, ConcurrencyError, NO_STREAM, type EventData, type EventStore } from './port';
+
+async function appendWithRetry(store: EventStore, stream: string, event: EventData, onConflict: () => void): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const revision = (await store.readStream(stream)).at(-1)?.revision ?? NO_STREAM;
+    try {
+      await store.append(stream, [event], revision);
+      return;
+    } catch (error) {
+      if (!(error instanceof ConcurrencyError)) throw error;
+      onConflict();
+    }
+  }
+  throw new Error(`gave up appending ${event.id} after 100 conflicts`);
+}
+
+export function appendContract({ store }: StoreFixture): void {
+  describe('appending to a new stream with NO_STREAM', () => {
+    it('records the events with revisions from 0 and answers the next expected revision', async () => {
+      const result = await store().append('order-1', makeEvents('a', 2), NO_STREAM);
+      expect(result).toEqual({ nextExpectedRevision: 1, position: 2 });
+      const read = await store().readStream('order-1');
+      expect(read.map((e) => [e.id, e.revision, e.position])).toEqual([['a-0', 0, 1], ['a-1', 1, 2]]);
+      expect(read[0]).toMatchObject({ stream: 'order-1', type: 'Tested', data: { prefix: 'a', i: 0 }, metadata: { causationId: 'a-cause' } });
+      expect(new Date(read[0]?.recordedAt ?? '').toISOString()).toBe(read[0]?.recordedAt);
+    });
+  });
+
+  describe('appending with a wrong expected revision', () => {
+    it('rejects with a ConcurrencyError naming the actual revision and writes nothing', async () => {
+      await store().append('order-1', makeEvents('a', 2), NO_STREAM);
+      const again = store().append('order-1', makeEvents('b', 1), NO_STREAM);
+      await expect(again).rejects.toBeInstanceOf(ConcurrencyError);
+      await expect(again).rejects.toMatchObject({ stream: 'order-1', expected: NO_STREAM, actual: 1 });
+      await expect(store().append('order-1', makeEvents('c', 1), 5)).rejects.toMatchObject({ expected: 5, actual: 1 });
+      await expect(store().append('order-2', makeEvents('d', 1), 0)).rejects.toMatchObject({ expected: 0, actual: NO_STREAM });
+      expect(await store().headPosition()).toBe(2);
+    });
+  });
+
+  describe("appending with 'any'", () => {
+    it('appends whatever the stream revision is', async () => {
+      await store().append('order-1', makeEvents('a', 1), ANY);
+      const result = await store().append('order-1', makeEvents('b', 2), ANY);
+      expect(result.nextExpectedRevision).toBe(2);
+      expect((await store().readStream('order-1')).map((e) => e.revision)).toEqual([0, 1, 2]);
+    });
+  });
+
+  describe('ten appenders racing on one stream, retrying on conflict', () => {
+    it('keeps every event once, with consecutive revisions', async () => {
+      let conflicts = 0;
+      const appender = async (w: number): Promise<void> => {
+        for (const event of makeEvents(`w${w}`, 5)) await appendWithRetry(store(), 'order-1', event, () => conflicts++);
+      };
+      await Promise.all(range(0, 9).map(appender));
+      const read = await store().readStream('order-1');
+      expect(read.map((e) => e.revision)).toEqual(range(0, 49));
+      expect(new Set(read.map((e) => e.id)).size).toBe(50);
+      expect(conflicts).toBeGreaterThan(0);
+    });
+  });
+
+  describe('re-appending event ids already in the stream (a redelivered message)', () => {
+    it('is a no-op answering the same result', async () => {
+      const first = await store().append('order-1', makeEvents('a', 3), NO_STREAM);
+      expect(await store().append('order-1', makeEvents('a', 3), NO_STREAM)).toEqual(first);
+      expect(await store().append('order-1', makeEvents('a', 3), ANY)).toEqual(first);
+      expect(await store().readStream('order-1')).toHaveLength(3);
+      expect(await store().headPosition()).toBe(3);
+    });
+
+    it('rejects a batch that is only partly recorded', async () => {
+      await store().append('order-1', makeEvents('a', 2), NO_STREAM);
+      const stale = store().append('order-1', makeEvents('a', 3), NO_STREAM);
+      await expect(stale).rejects.toBeInstanceOf(ConcurrencyError);
+      const current = store().append('order-1', makeEvents('a', 3), 1);
+      await expect(current).rejects.toThrow(/already recorded/);
+      await expect(current).rejects.not.toBeInstanceOf(ConcurrencyError);
+      expect(await store().headPosition()).toBe(2);
+    });
+  });
+
+  describe('a batch of 10,000 events in one append', () => {
+    it('is recorded whole and reads back intact', async () => {
+      const batch = makeEvents('big', 10_000);
+      expect(await store().append('order-1', batch, NO_STREAM)).toEqual({ nextExpectedRevision: 9_999, position: 10_000 });
+      const read = await store().readStream('order-1');
+      expect(read.map(({ id, type, data, metadata }) => ({ id, type, data, metadata }))).toEqual(batch);
+      expect(read.map((e) => e.revision)).toEqual(range(0, 9_999));
+    });
+  });
+
+  describe('reading one stream from a revision', () => {
+    it('answers that revision and the later ones; an unknown stream is empty', async () => {
+      await store().append('order-1', makeEvents('a', 5), NO_STREAM);
+      expect((await store().readStream('order-1', 2)).map((e) => e.revision)).toEqual([2, 3, 4]);
+      expect(await store().readStream('order-1', 5)).toEqual([]);
+      expect(await store().readStream('order-unknown')).toEqual([]);
+    });
+  });
+
+  describe('reading all streams', () => {
+    it('answers events in commit order with gap-free positions from 1', async () => {
+      expect(await store().headPosition()).toBe(0);
+      await store().append('order-1', makeEvents('a', 2), NO_STREAM);
+      await store().append('order-2', makeEvents('b', 3), NO_STREAM);
+      await store().append('order-1', makeEvents('c', 1), 1);
+      const all = await store().readAll(0, 100);
+      expect(all.map((e) => e.position)).toEqual(range(1, 6));
+      expect(all.map((e) => e.id)).toEqual(['a-0', 'a-1', 'b-0', 'b-1', 'b-2', 'c-0']);
+      expect((await store().readAll(2, 3)).map((e) => e.id)).toEqual(['b-0', 'b-1', 'b-2']);
+      expect(await store().readAll(6, 100)).toEqual([]);
+      expect(await store().headPosition()).toBe(6);
+    });
+  });
+}

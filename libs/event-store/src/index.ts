@@ -1,0 +1,3 @@
+export * from './port';
+export { CatchUpSubscription, type CatchUpSource } from './catch-up-subscription';
+export { SqliteEventStore, type SqliteEventStoreOptions } from './sqlite-event-store';

@@ -1,0 +1,80 @@
+/** What an event looks like when it is handed to the store. */
+export interface EventData {
+  /** Deterministic id (derived from the causing message): re-appending it is a no-op. */
+  readonly id: string;
+  readonly type: string;
+  readonly data: unknown;
+  readonly metadata?: Readonly<Record<string, unknown>>;
+}
+
+/** An event as the store recorded it. */
+export interface RecordedEvent extends EventData {
+  readonly stream: string;
+  /** 0-based position of the event inside its stream. */
+  readonly revision: number;
+  /** 1-based global position, gap-free and in commit order across all streams. */
+  readonly position: number;
+  /** ISO time the store recorded it (informational; the domain never reads clocks). */
+  readonly recordedAt: string;
+  readonly metadata: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Expected revision of the stream before the append: the revision of its last event,
+ * `NO_STREAM` (-1) when the stream must not exist yet, or `ANY` to skip the check.
+ */
+export type ExpectedRevision = number | 'any';
+export const NO_STREAM = -1;
+export const ANY: ExpectedRevision = 'any';
+
+export interface AppendResult {
+  /** Revision of the last event of the stream after the append. */
+  readonly nextExpectedRevision: number;
+  /** Global position of the last event written (or already present). */
+  readonly position: number;
+}
+
+export interface Subscription {
+  close(): Promise<void>;
+}
+
+export type AllHandler = (events: readonly RecordedEvent[]) => Promise<void> | void;
+
+export interface SubscribeOptions {
+  /** Deliver events with position > from (0 = from the start). */
+  readonly from: number;
+  /** Upper bound of events per handler call. */
+  readonly batchSize?: number;
+  /** Called when the subscription stops on an error it could not recover from. */
+  readonly onError?: (error: unknown) => void;
+}
+
+/** The event-store port (DESIGN.md §2.5). Adapters: sqlite (embedded), later postgres and eventstoredb. */
+export interface EventStore {
+  /**
+   * Appends atomically. Throws ConcurrencyError when expectedRevision does not match.
+   * When every event id is already in the stream (a redelivered message) it is a no-op
+   * and answers the stream's current state instead of failing.
+   */
+  append(stream: string, events: readonly EventData[], expectedRevision: ExpectedRevision): Promise<AppendResult>;
+  /** Events of one stream from a revision (inclusive), in order. Empty for an unknown stream. */
+  readStream(stream: string, fromRevision?: number): Promise<RecordedEvent[]>;
+  /** Events of all streams with position > from, in global order, at most `limit`. */
+  readAll(from: number, limit: number): Promise<RecordedEvent[]>;
+  /** Global position of the last recorded event (0 when empty). */
+  headPosition(): Promise<number>;
+  /** Catch-up subscription: replays from `from`, then follows new events live, in order. */
+  subscribeAll(handler: AllHandler, options: SubscribeOptions): Subscription;
+  close(): Promise<void>;
+}
+
+export class ConcurrencyError extends Error {
+  constructor(
+    readonly stream: string,
+    readonly expected: ExpectedRevision,
+    readonly actual: number,
+  ) {
+    super(`stream ${stream}: expected revision ${String(expected)}, actual ${actual}`);
+    this.name = 'ConcurrencyError';
+  }
+}

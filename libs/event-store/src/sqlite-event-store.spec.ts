@@ -1,0 +1,68 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NO_STREAM, type RecordedEvent } from './port';
+import { SqliteEventStore } from './sqlite-event-store';
+import { eventStoreContract, makeEvents, waitFor } from './testing';
+
+let dir: string;
+let files = 0;
+const freshPath = (): string => join(dir, `store-${++files}`, 'events.db');
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ifreg-event-store-'));
+});
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+eventStoreContract('sqlite', async () => new SqliteEventStore({ path: freshPath(), pollIntervalMs: 50 }));
+
+describe('a sqlite store closed and opened again on the same file', () => {
+  it('still has its events and continues their positions', async () => {
+    const path = freshPath();
+    const first = new SqliteEventStore({ path });
+    await first.append('order-1', makeEvents('a', 3), NO_STREAM);
+    await first.close();
+    const second = new SqliteEventStore({ path });
+    try {
+      expect((await second.readStream('order-1')).map((e) => e.id)).toEqual(['a-0', 'a-1', 'a-2']);
+      expect(await second.append('order-1', makeEvents('b', 1), 2)).toEqual({ nextExpectedRevision: 3, position: 4 });
+    } finally {
+      await second.close();
+    }
+  });
+});
+
+describe('two sqlite stores on one file, as two processes would be', () => {
+  it("lets a subscriber on one see the other's appends by polling", async () => {
+    const path = freshPath();
+    const writer = new SqliteEventStore({ path });
+    const reader = new SqliteEventStore({ path, pollIntervalMs: 20 });
+    try {
+      const received: RecordedEvent[] = [];
+      reader.subscribeAll((batch) => void received.push(...batch), { from: 0 });
+      await writer.append('order-1', makeEvents('a', 2), NO_STREAM);
+      await writer.append('order-2', makeEvents('b', 1), NO_STREAM);
+      await waitFor(() => received.length >= 3, 5000, 'the writer events');
+      expect(received.map((e) => e.position)).toEqual([1, 2, 3]);
+    } finally {
+      await reader.close();
+      await writer.close();
+    }
+  });
+});
+
+describe('sqlite durability settings', () => {
+  it('fsyncs every commit (synchronous FULL) in WAL mode unless told otherwise', async () => {
+    const store = new SqliteEventStore({ path: freshPath() });
+    const relaxed = new SqliteEventStore({ path: freshPath(), synchronous: 'NORMAL' });
+    try {
+      expect(store.pragmas()).toEqual({ journalMode: 'wal', synchronous: 2 });
+      expect(relaxed.pragmas().synchronous).toBe(1);
+    } finally {
+      await store.close();
+      await relaxed.close();
+    }
+  });
+});

@@ -1,0 +1,2 @@
+export * from './linux-types';
+export * from './read-host-interfaces';

@@ -1,0 +1,74 @@
+import type { FastifyReply } from 'fastify';
+import { Type } from 'typebox';
+import { decodeAgentMessage } from '@ifreg/contracts';
+import { OutcomeTimeoutError, type Outcome } from '@ifreg/messaging';
+import type { HttpApiDeps } from '../deps';
+import type { HttpApp } from '../app';
+import { writeRefusal } from '../auth';
+import { errorSchema, sendError } from '../errors';
+
+/**
+ * POST /v1/messages: one agent message exactly as on Kafka. It goes through the same
+ * transport and registrar as Kafka traffic, so an invalid one with a readable scope is
+ * recorded as RegistrationFailed INVALID_PARAMETER as well as refused with 400.
+ */
+export function registerIngestRoutes(app: HttpApp, deps: HttpApiDeps): void {
+  // Keep the raw text: the edge decoder gives the same reasons as for Kafka messages.
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => done(null, body));
+
+  app.post(
+    '/v1/messages',
+    {
+      schema: {
+        tags: ['ingest'],
+        summary: 'Send one agent message (InterfaceDetected, InterfaceRemoved, BootEpoch)',
+        security: [{ bearer: [] }],
+        querystring: Type.Object({
+          wait: Type.Optional(Type.Boolean({ description: 'answer with the outcome event instead of 202' })),
+          timeoutMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 60000 })),
+        }),
+        response: { 200: outcomeSchema, 202: acceptedSchema, 400: errorSchema, 401: errorSchema, 415: errorSchema, 504: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const refusal = writeRefusal(request, deps.token);
+      if (refusal) return sendError(reply, 401, 'Unauthorized', refusal);
+      if (typeof request.body !== 'string') return sendError(reply, 415, 'UnsupportedMediaType', 'send the message as application/json');
+      const decoded = decodeAgentMessage(request.body);
+      if (decoded.kind === 'dead-letter') return sendError(reply, 400, 'InvalidMessage', decoded.reason);
+      const { scope, messageId } = decoded.kind === 'message' ? decoded.message : decoded;
+      const query = request.query;
+      const waiting = query.wait ? deps.waiter.expect(messageId, Math.min(query.timeoutMs ?? 5000, deps.maxWaitMs)) : undefined;
+      waiting?.catch(() => undefined); // observed below; avoids an unhandled rejection if send throws
+      await deps.producer.send([{ key: scope, value: request.body, headers: { ce_id: messageId, ce_type: decoded.kind === 'message' ? decoded.message.type : decoded.messageType } }]);
+      if (decoded.kind === 'rejected') {
+        const outcome = waiting ? await settle(waiting) : undefined;
+        return sendError(reply, 400, 'InvalidMessage', decoded.reason, { messageId, ...(outcome && 'event' in outcome ? { outcome: answer(outcome) } : {}) });
+      }
+      if (!waiting) return reply.code(202).send({ messageId });
+      const outcome = await settle(waiting);
+      if (outcome instanceof OutcomeTimeoutError) return timeout(reply, outcome);
+      return answer(outcome);
+    },
+  );
+}
+
+const acceptedSchema = Type.Object({ messageId: Type.String() });
+const outcomeSchema = Type.Object(
+  { type: Type.String(), scope: Type.String(), causationId: Type.String(), position: Type.Integer() },
+  { additionalProperties: true, description: 'the event recorded for the message, with the store position to pass as minPosition' },
+);
+
+const answer = (outcome: Outcome) => ({ ...outcome.event, position: outcome.position });
+
+async function settle(waiting: Promise<Outcome>): Promise<Outcome | OutcomeTimeoutError> {
+  try {
+    return await waiting;
+  } catch (error) {
+    if (error instanceof OutcomeTimeoutError) return error;
+    throw error;
+  }
+}
+
+const timeout = (reply: FastifyReply, error: OutcomeTimeoutError) =>
+  sendError(reply, 504, 'OutcomeTimeout', `${error.message}; the message was accepted and may still be recorded`, { messageId: error.messageId });

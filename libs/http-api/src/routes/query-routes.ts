@@ -1,0 +1,129 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import type { InterfaceView, ScopeView } from '@ifreg/domain';
+import { PositionTimeoutError, findByLuid, listInterfaces, listScopes } from '@ifreg/query';
+import type { HttpApiDeps } from '../deps';
+import type { HttpApp } from '../app';
+import { errorSchema, sendError } from '../errors';
+
+const Scope = Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$', description: 'host id, 1-64 of [A-Za-z0-9._-]' });
+const ReadOptions = {
+  minPosition: Type.Optional(Type.Integer({ minimum: 0, description: 'wait until the read model reached this store position' })),
+  timeoutMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 60000, description: 'bound of the minPosition wait (default 5000)' })),
+};
+const ScopeParams = Type.Object({ scope: Scope });
+const tags = ['interfaces'];
+const errors = { 400: errorSchema, 404: errorSchema, 504: errorSchema };
+
+type ReadQuery = { minPosition?: number; timeoutMs?: number };
+type Req<P, Q> = FastifyRequest<{ Params: P; Querystring: Q }>;
+
+/** Read-your-writes: answer only once the model reflects `minPosition`, or 504. */
+async function caughtUp(deps: HttpApiDeps, query: ReadQuery, reply: FastifyReply): Promise<boolean> {
+  if (query.minPosition === undefined) return true;
+  try {
+    await deps.readModel.waitFor(query.minPosition, Math.min(query.timeoutMs ?? 5000, deps.maxWaitMs));
+    return true;
+  } catch (error) {
+    if (!(error instanceof PositionTimeoutError)) throw error;
+    sendError(reply, 504, 'PositionNotReached', error.message, { position: error.reached });
+    return false;
+  }
+}
+
+function scopeOr404(deps: HttpApiDeps, scope: string, reply: FastifyReply): ScopeView | undefined {
+  const view = deps.readModel.model.scopes.get(scope);
+  if (!view) sendError(reply, 404, 'ScopeNotFound', `scope ${scope} has no recorded events`);
+  return view;
+}
+
+export function registerQueryRoutes(app: HttpApp, deps: HttpApiDeps): void {
+  const position = () => deps.readModel.position;
+  const one = (reply: FastifyReply, view: ScopeView, item: InterfaceView | undefined, what: string) =>
+    item ? { scope: view.scope, position: position(), ...item } : sendError(reply, 404, 'InterfaceNotFound', `${what} is not registered in scope ${view.scope}`);
+
+  app.get(
+    '/v1/scopes',
+    { schema: { tags, summary: 'List scopes', querystring: Type.Object(ReadOptions), response: { 504: errorSchema } } },
+    async (request: Req<unknown, ReadQuery>, reply) => {
+      if (!(await caughtUp(deps, request.query, reply))) return reply;
+      return { position: position(), items: listScopes(deps.readModel.model) };
+    },
+  );
+
+  const ListQuery = Type.Object({
+    ...ReadOptions,
+    ifType: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+    providerId: Type.Optional(Type.String()),
+    name: Type.Optional(Type.String({ description: 'friendly name or LUID name (ethernet_32768)' })),
+    after: Type.Optional(Type.Integer({ minimum: 0, description: 'paging: only ifIndex greater than this' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
+  });
+  type ListQuery = ReadQuery & { ifType?: number; providerId?: string; name?: string; after?: number; limit?: number };
+  app.get(
+    '/v1/scopes/:scope/interfaces',
+    { schema: { tags, summary: 'Interfaces of a scope, sorted by ifIndex', params: ScopeParams, querystring: ListQuery, response: errors } },
+    async (request: Req<{ scope: string }, ListQuery>, reply) => {
+      if (!(await caughtUp(deps, request.query, reply))) return reply;
+      const view = scopeOr404(deps, request.params.scope, reply);
+      if (!view) return reply;
+      const items = listInterfaces(view, request.query);
+      const last = items.at(-1);
+      const next = request.query.limit !== undefined && items.length === request.query.limit && last ? last.ifIndex : undefined;
+      return { scope: view.scope, epoch: view.epoch, position: position(), items, ...(next === undefined ? {} : { next }) };
+    },
+  );
+
+  app.get(
+    '/v1/scopes/:scope/interfaces/:ifIndex',
+    {
+      schema: {
+        tags,
+        summary: 'One interface by ifIndex',
+        params: Type.Object({ scope: Scope, ifIndex: Type.Integer({ minimum: 1, maximum: 65535 }) }),
+        querystring: Type.Object(ReadOptions),
+        response: errors,
+      },
+    },
+    async (request: Req<{ scope: string; ifIndex: number }, ReadQuery>, reply) => {
+      if (!(await caughtUp(deps, request.query, reply))) return reply;
+      const view = scopeOr404(deps, request.params.scope, reply);
+      if (!view) return reply;
+      return one(reply, view, view.interfaces.get(request.params.ifIndex), `ifIndex ${request.params.ifIndex}`);
+    },
+  );
+
+  app.get(
+    '/v1/scopes/:scope/luids/:luid',
+    {
+      schema: {
+        tags,
+        summary: 'One interface by NET_LUID (0x… value or name like ethernet_32768)',
+        params: Type.Object({ scope: Scope, luid: Type.String({ maxLength: 40 }) }),
+        querystring: Type.Object(ReadOptions),
+        response: errors,
+      },
+    },
+    async (request: Req<{ scope: string; luid: string }, ReadQuery>, reply) => {
+      if (!(await caughtUp(deps, request.query, reply))) return reply;
+      const view = scopeOr404(deps, request.params.scope, reply);
+      if (!view) return reply;
+      const found = findByLuid(view, request.params.luid);
+      if (!found.ok) return sendError(reply, 400, 'InvalidLuid', found.reason);
+      return one(reply, view, found.value, `NET_LUID ${request.params.luid}`);
+    },
+  );
+
+  app.get(
+    '/v1/scopes/:scope/failures',
+    {
+      schema: { tags, summary: 'Recent registration failures of a scope, newest last', params: ScopeParams, querystring: Type.Object(ReadOptions), response: errors },
+    },
+    async (request: Req<{ scope: string }, ReadQuery>, reply) => {
+      if (!(await caughtUp(deps, request.query, reply))) return reply;
+      const view = scopeOr404(deps, request.params.scope, reply);
+      if (!view) return reply;
+      return { scope: view.scope, epoch: view.epoch, position: position(), items: view.failures };
+    },
+  );
+}

@@ -1,0 +1,3 @@
+export * from './port';
+export * from './in-process-transport';
+export * from './outcome-waiter';

@@ -1,0 +1,63 @@
+import type { RegistryEvent } from '@ifreg/domain';
+
+/** Where a message came from, kept in event metadata (Kafka topic/partition/offset or HTTP). */
+export interface MessageOrigin {
+  readonly transport: string;
+  readonly topic?: string;
+  readonly partition?: number;
+  readonly offset?: string;
+}
+
+/** One agent message as a transport delivers it: raw, not yet validated. */
+export interface InboundMessage {
+  readonly key: string | undefined;
+  readonly value: Buffer | string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly origin: MessageOrigin;
+}
+
+/** An agent message ready to send: key = scope, value = the JSON of DESIGN.md §2.9. */
+export interface OutboundMessage {
+  readonly key: string;
+  readonly value: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** The answer to one agent message; `position` is at or after where its event is recorded. */
+export interface Outcome {
+  readonly scope: string;
+  readonly event: RegistryEvent;
+  readonly position: number;
+}
+
+export interface DeadLetter {
+  readonly reason: string;
+  readonly message: InboundMessage;
+}
+
+export type BatchHandler = (batch: readonly InboundMessage[]) => Promise<void>;
+
+/** Agents → registrar. */
+export interface AgentMessageProducer {
+  send(messages: readonly OutboundMessage[]): Promise<void>;
+}
+
+/** Registrar side of the agent-message topic; at-least-once, batches in order per key. */
+export interface AgentMessageConsumer {
+  start(handler: BatchHandler): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Registrar → agents. */
+export interface OutcomePublisher {
+  publish(outcomes: readonly Outcome[]): Promise<void>;
+}
+
+/** Listening side of the outcomes; returns an unsubscribe function. */
+export interface OutcomeSource {
+  onOutcome(listener: (outcome: Outcome) => void): () => void;
+}
+
+export interface DeadLetterPublisher {
+  deadLetter(records: readonly DeadLetter[]): Promise<void>;
+}

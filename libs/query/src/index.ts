@@ -1,0 +1,2 @@
+export * from './read-model-service';
+export * from './queries';

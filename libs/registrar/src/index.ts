@@ -1,0 +1,4 @@
+export * from './event-ids';
+export * from './scope-cache';
+export * from './registrar-service';
+export * from './metrics';

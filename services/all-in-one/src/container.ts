@@ -1,0 +1,81 @@
+import { Container, ContainerModule } from 'inversify';
+import { SqliteEventStore } from '@ifreg/event-store';
+import { buildHttpApi } from '@ifreg/http-api';
+import { InProcessTransport, OutcomeWaiter } from '@ifreg/messaging';
+import { Lifecycle, createLogger, createMetricsRegistry, type Logger } from '@ifreg/platform';
+import { ReadModelService } from '@ifreg/query';
+import { RegistrarService, ScopeCache, createRegistrarMetrics } from '@ifreg/registrar';
+import type { AllInOneConfig } from './config';
+import { TOKENS } from './tokens';
+
+const platformModule = (config: AllInOneConfig) =>
+  new ContainerModule(({ bind }) => {
+    bind(TOKENS.Config).toConstantValue(config);
+    bind(TOKENS.Logger).toConstantValue(createLogger({ name: 'ifreg', level: config.log.level, pretty: config.log.pretty }));
+    bind(TOKENS.Metrics).toConstantValue(createMetricsRegistry('all-in-one'));
+    bind(TOKENS.Lifecycle).toDynamicValue((ctx) => new Lifecycle(ctx.get(TOKENS.Logger))).inSingletonScope();
+  });
+
+const storeModule = new ContainerModule(({ bind }) => {
+  bind(TOKENS.EventStore)
+    .toDynamicValue((ctx) => {
+      const { store } = ctx.get(TOKENS.Config);
+      return new SqliteEventStore({ path: store.sqlitePath, synchronous: store.synchronous });
+    })
+    .inSingletonScope();
+});
+
+const transportModule = new ContainerModule(({ bind }) => {
+  bind(TOKENS.Transport)
+    .toDynamicValue((ctx) => {
+      const log: Logger = ctx.get(TOKENS.Logger);
+      return new InProcessTransport({ onHandlerError: (err) => log.error({ err }, 'registrar batch failed, retrying') });
+    })
+    .inSingletonScope();
+  bind(TOKENS.OutcomeWaiter).toDynamicValue((ctx) => new OutcomeWaiter(ctx.get(TOKENS.Transport))).inSingletonScope();
+});
+
+const registrarModule = new ContainerModule(({ bind }) => {
+  bind(TOKENS.Registrar)
+    .toDynamicValue((ctx) => {
+      const store = ctx.get(TOKENS.EventStore);
+      const log = ctx.get(TOKENS.Logger).child({ component: 'registrar' });
+      const transport = ctx.get(TOKENS.Transport);
+      return new RegistrarService({
+        store,
+        scopes: new ScopeCache(store, ctx.get(TOKENS.Config).registry, log),
+        outcomes: transport,
+        deadLetters: transport,
+        log,
+        metrics: createRegistrarMetrics(ctx.get(TOKENS.Metrics)),
+        now: () => new Date(),
+      });
+    })
+    .inSingletonScope();
+});
+
+const queryModule = new ContainerModule(({ bind }) => {
+  bind(TOKENS.ReadModel)
+    .toDynamicValue((ctx) => new ReadModelService(ctx.get(TOKENS.EventStore), ctx.get(TOKENS.Logger).child({ component: 'projection' })))
+    .inSingletonScope();
+  bind(TOKENS.HttpApp)
+    .toDynamicValue((ctx) => {
+      const { http } = ctx.get(TOKENS.Config);
+      return buildHttpApi({
+        readModel: ctx.get(TOKENS.ReadModel),
+        producer: ctx.get(TOKENS.Transport),
+        waiter: ctx.get(TOKENS.OutcomeWaiter),
+        metrics: ctx.get(TOKENS.Metrics),
+        log: ctx.get(TOKENS.Logger),
+        token: http.token,
+        maxWaitMs: http.maxWaitMs,
+      });
+    })
+    .inSingletonScope();
+});
+
+export async function createContainer(config: AllInOneConfig): Promise<Container> {
+  const container = new Container();
+  await container.load(platformModule(config), storeModule, transportModule, registrarModule, queryModule);
+  return container;
+}
