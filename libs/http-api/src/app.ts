@@ -1,19 +1,18 @@
 import fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import swagger from '@fastify/swagger';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { metric } from '@ifreg/platform';
 import type { HttpApiDeps } from './deps';
 import { registerHealthRoutes } from './routes/health-routes';
 import { registerIngestRoutes } from './routes/ingest-routes';
 import { registerQueryRoutes } from './routes/query-routes';
 
-export type HttpApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
+export type HttpApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger>;
 
 /** The HTTP API of DESIGN.md §2.9 on fastify, with its OpenAPI document at /openapi.json. */
 export async function buildHttpApi(deps: HttpApiDeps): Promise<HttpApp> {
   const logger = deps.log.child({ component: 'http' }) as FastifyBaseLogger;
-  const app = fastify({ loggerInstance: logger, logController: new LogController({ disableRequestLogging: true }) }).withTypeProvider<TypeBoxTypeProvider>();
+  const app = fastify({ loggerInstance: logger, logController: new LogController({ disableRequestLogging: true }) });
   await app.register(swagger, {
     openapi: {
       info: { title: 'ifreg', description: 'Event-sourced network interface registry (NDIS-style)', version: '1' },

@@ -1,5 +1,5 @@
-import type { FastifyReply } from 'fastify';
-import { Type } from 'typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { s } from '../schema';
 import { decodeAgentMessage } from '@ifreg/contracts';
 import { OutcomeTimeoutError, type Outcome } from '@ifreg/messaging';
 import type { HttpApiDeps } from '../deps';
@@ -23,14 +23,14 @@ export function registerIngestRoutes(app: HttpApp, deps: HttpApiDeps): void {
         tags: ['ingest'],
         summary: 'Send one agent message (InterfaceDetected, InterfaceRemoved, BootEpoch)',
         security: [{ bearer: [] }],
-        querystring: Type.Object({
-          wait: Type.Optional(Type.Boolean({ description: 'answer with the outcome event instead of 202' })),
-          timeoutMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 60000 })),
+        querystring: s.object({
+          wait: s.boolean({ description: 'answer with the outcome event instead of 202' }),
+          timeoutMs: s.integer({ minimum: 1, maximum: 60000 }),
         }),
         response: { 200: outcomeSchema, 202: acceptedSchema, 400: errorSchema, 401: errorSchema, 415: errorSchema, 504: errorSchema },
       },
     },
-    async (request, reply) => {
+    async (request: FastifyRequest<{ Querystring: { wait?: boolean; timeoutMs?: number } }>, reply) => {
       const refusal = writeRefusal(request, deps.token);
       if (refusal) return sendError(reply, 401, 'Unauthorized', refusal);
       if (typeof request.body !== 'string') return sendError(reply, 415, 'UnsupportedMediaType', 'send the message as application/json');
@@ -53,11 +53,11 @@ export function registerIngestRoutes(app: HttpApp, deps: HttpApiDeps): void {
   );
 }
 
-const acceptedSchema = Type.Object({ messageId: Type.String() });
-const outcomeSchema = Type.Object(
-  { type: Type.String(), scope: Type.String(), causationId: Type.String(), position: Type.Integer() },
-  { additionalProperties: true, description: 'the event recorded for the message, with the store position to pass as minPosition' },
-);
+const acceptedSchema = s.object({ messageId: s.string() });
+const outcomeSchema = s.object({ type: s.string(), scope: s.string(), causationId: s.string(), position: s.integer() }, [], {
+  additionalProperties: true,
+  description: 'the event recorded for the message, with the store position to pass as minPosition',
+});
 
 const answer = (outcome: Outcome) => ({ ...outcome.event, position: outcome.position });
 

@@ -1,17 +1,17 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
+import { s } from '../schema';
 import type { InterfaceView, ScopeView } from '@ifreg/domain';
 import { PositionTimeoutError, findByLuid, listInterfaces, listScopes } from '@ifreg/query';
 import type { HttpApiDeps } from '../deps';
 import type { HttpApp } from '../app';
 import { errorSchema, sendError } from '../errors';
 
-const Scope = Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$', description: 'host id, 1-64 of [A-Za-z0-9._-]' });
+const Scope = s.string({ pattern: '^[A-Za-z0-9._-]{1,64}$', description: 'host id, 1-64 of [A-Za-z0-9._-]' });
 const ReadOptions = {
-  minPosition: Type.Optional(Type.Integer({ minimum: 0, description: 'wait until the read model reached this store position' })),
-  timeoutMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 60000, description: 'bound of the minPosition wait (default 5000)' })),
+  minPosition: s.integer({ minimum: 0, description: 'wait until the read model reached this store position' }),
+  timeoutMs: s.integer({ minimum: 0, maximum: 60000, description: 'bound of the minPosition wait (default 5000)' }),
 };
-const ScopeParams = Type.Object({ scope: Scope });
+const ScopeParams = s.object({ scope: Scope }, ['scope']);
 const tags = ['interfaces'];
 const errors = { 400: errorSchema, 404: errorSchema, 504: errorSchema };
 
@@ -44,20 +44,20 @@ export function registerQueryRoutes(app: HttpApp, deps: HttpApiDeps): void {
 
   app.get(
     '/v1/scopes',
-    { schema: { tags, summary: 'List scopes', querystring: Type.Object(ReadOptions), response: { 504: errorSchema } } },
+    { schema: { tags, summary: 'List scopes', querystring: s.object(ReadOptions), response: { 504: errorSchema } } },
     async (request: Req<unknown, ReadQuery>, reply) => {
       if (!(await caughtUp(deps, request.query, reply))) return reply;
       return { position: position(), items: listScopes(deps.readModel.model) };
     },
   );
 
-  const ListQuery = Type.Object({
+  const ListQuery = s.object({
     ...ReadOptions,
-    ifType: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
-    providerId: Type.Optional(Type.String()),
-    name: Type.Optional(Type.String({ description: 'friendly name or LUID name (ethernet_32768)' })),
-    after: Type.Optional(Type.Integer({ minimum: 0, description: 'paging: only ifIndex greater than this' })),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
+    ifType: s.integer({ minimum: 0, maximum: 65535 }),
+    providerId: s.string(),
+    name: s.string({ description: 'friendly name or LUID name (ethernet_32768)' }),
+    after: s.integer({ minimum: 0, description: 'paging: only ifIndex greater than this' }),
+    limit: s.integer({ minimum: 1, maximum: 65535 }),
   });
   type ListQuery = ReadQuery & { ifType?: number; providerId?: string; name?: string; after?: number; limit?: number };
   app.get(
@@ -80,8 +80,8 @@ export function registerQueryRoutes(app: HttpApp, deps: HttpApiDeps): void {
       schema: {
         tags,
         summary: 'One interface by ifIndex',
-        params: Type.Object({ scope: Scope, ifIndex: Type.Integer({ minimum: 1, maximum: 65535 }) }),
-        querystring: Type.Object(ReadOptions),
+        params: s.object({ scope: Scope, ifIndex: s.integer({ minimum: 1, maximum: 65535 }) }, ['scope', 'ifIndex']),
+        querystring: s.object(ReadOptions),
         response: errors,
       },
     },
@@ -99,8 +99,8 @@ export function registerQueryRoutes(app: HttpApp, deps: HttpApiDeps): void {
       schema: {
         tags,
         summary: 'One interface by NET_LUID (0x… value or name like ethernet_32768)',
-        params: Type.Object({ scope: Scope, luid: Type.String({ maxLength: 40 }) }),
-        querystring: Type.Object(ReadOptions),
+        params: s.object({ scope: Scope, luid: s.string({ maxLength: 40 }) }, ['scope', 'luid']),
+        querystring: s.object(ReadOptions),
         response: errors,
       },
     },
@@ -117,7 +117,7 @@ export function registerQueryRoutes(app: HttpApp, deps: HttpApiDeps): void {
   app.get(
     '/v1/scopes/:scope/failures',
     {
-      schema: { tags, summary: 'Recent registration failures of a scope, newest last', params: ScopeParams, querystring: Type.Object(ReadOptions), response: errors },
+      schema: { tags, summary: 'Recent registration failures of a scope, newest last', params: ScopeParams, querystring: s.object(ReadOptions), response: errors },
     },
     async (request: Req<{ scope: string }, ReadQuery>, reply) => {
       if (!(await caughtUp(deps, request.query, reply))) return reply;
