@@ -20,7 +20,9 @@ const readText = async (path: string) => (await readFile(path, 'utf8')).trim();
 /** Reads every interface under `sysRoot` (default /sys/class/net), in Linux ifindex order. */
 export async function readHostInterfaces(sysRoot = '/sys/class/net', machineId?: string): Promise<HostInterface[]> {
   const machine = machineId ?? (await readText('/etc/machine-id').catch(() => 'unknown-machine'));
-  const all = await Promise.all((await readdir(sysRoot)).map((name) => readOne(join(sysRoot, name), name, machine)));
+  // Interfaces are links (or directories); plain files such as bonding_masters are not.
+  const entries = (await readdir(sysRoot, { withFileTypes: true })).filter((e) => e.isSymbolicLink() || e.isDirectory());
+  const all = await Promise.all(entries.map(({ name }) => readOne(join(sysRoot, name), name, machine)));
   return all.sort((a, b) => a.linuxIfIndex - b.linuxIfIndex);
 }
 

@@ -1,9 +1,9 @@
 import fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import swagger from '@fastify/swagger';
-import { metric } from '@ifreg/platform';
+import { metric, type Logger, type Registry } from '@ifreg/platform';
 import type { HttpApiDeps } from './deps';
-import { registerHealthRoutes } from './routes/health-routes';
+import { registerHealthRoutes, type HealthDeps } from './routes/health-routes';
 import { registerIngestRoutes } from './routes/ingest-routes';
 import { registerQueryRoutes } from './routes/query-routes';
 
@@ -11,7 +11,27 @@ export type HttpApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerR
 
 /** The HTTP API of DESIGN.md §2.9 on fastify, with its OpenAPI document at /openapi.json. */
 export async function buildHttpApi(deps: HttpApiDeps): Promise<HttpApp> {
-  const logger = deps.log.child({ component: 'http' }) as FastifyBaseLogger;
+  const app = await baseApp(deps.log, deps.metrics);
+  registerHealthRoutes(app, {
+    metrics: deps.metrics,
+    isReady: () => deps.readModel.ready && (deps.isReady?.() ?? true),
+    status: () => ({ position: deps.readModel.position }),
+  });
+  registerQueryRoutes(app, deps);
+  registerIngestRoutes(app, deps);
+  return app;
+}
+
+/** Health, readiness and metrics only: for services that serve no queries (the registrar). */
+export async function buildOpsServer(log: Logger, health: HealthDeps): Promise<HttpApp> {
+  const app = await baseApp(log, health.metrics);
+  registerHealthRoutes(app, health);
+  return app;
+}
+
+/** Fastify with OpenAPI, request metrics and JSON error answers. */
+async function baseApp(log: Logger, metrics: Registry): Promise<HttpApp> {
+  const logger = log.child({ component: 'http' }) as FastifyBaseLogger;
   const app = fastify({ loggerInstance: logger, logController: new LogController({ disableRequestLogging: true }) });
   await app.register(swagger, {
     openapi: {
@@ -21,8 +41,8 @@ export async function buildHttpApi(deps: HttpApiDeps): Promise<HttpApp> {
   });
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
 
-  const requests = metric.counter(deps.metrics, 'ifreg_http_requests_total', 'HTTP requests by route and status', ['method', 'route', 'status']);
-  const duration = metric.histogram(deps.metrics, 'ifreg_http_request_duration_seconds', 'HTTP request duration', ['method', 'route']);
+  const requests = metric.counter(metrics, 'ifreg_http_requests_total', 'HTTP requests by route and status', ['method', 'route', 'status']);
+  const duration = metric.histogram(metrics, 'ifreg_http_request_duration_seconds', 'HTTP request duration', ['method', 'route']);
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unknown';
     requests.inc({ method: request.method, route, status: String(reply.statusCode) });
@@ -39,8 +59,5 @@ export async function buildHttpApi(deps: HttpApiDeps): Promise<HttpApp> {
     reply.code(404).send({ error: 'NotFound', reason: `no route ${request.method} ${request.url.split('?')[0] ?? ''}` }),
   );
 
-  registerHealthRoutes(app, deps);
-  registerQueryRoutes(app, deps);
-  registerIngestRoutes(app, deps);
   return app;
 }

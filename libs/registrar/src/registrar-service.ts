@@ -95,6 +95,12 @@ export class RegistrarService {
       toAppend.length > 0
         ? await this.deps.store.append(stream, toAppend, loaded.revision)
         : { nextExpectedRevision: loaded.revision, position: await this.deps.store.headPosition() };
+    if (result.nextExpectedRevision !== loaded.revision + toAppend.length) {
+      // The store already held these event ids (another instance recorded the same messages
+      // after a rebalance) and wrote nothing: our state is stale and our answers may differ
+      // from the recorded ones. Re-read the stream and decide again.
+      throw new ConcurrencyError(stream, loaded.revision, result.nextExpectedRevision);
+    }
     loaded.revision = result.nextExpectedRevision;
     return answers.map((event) => ({ scope, event, position: result.position }));
   }

@@ -1,15 +1,14 @@
 import { z } from 'zod';
+import { storeEnvSchema, storeSettings } from '@ifreg/event-store';
 import { env, parseConfig } from '@ifreg/platform';
 
 /** Every setting of the all-in-one service, from the environment (README "Configuration"). */
 const schema = z
   .object({
+    ...storeEnvSchema.shape,
     IFREG_HTTP_PORT: env.port(8080),
     IFREG_HTTP_HOST: z.string().min(1).optional(),
     IFREG_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
-    IFREG_STORE: z.enum(['sqlite']).default('sqlite'),
-    IFREG_SQLITE_PATH: z.string().min(1).default('data/ifreg.db'),
-    IFREG_SQLITE_SYNC: z.enum(['FULL', 'NORMAL']).default('FULL'),
     IFREG_MAX_IF_INDEX: env.int(65535, 1, 65535),
     IFREG_DEDUPE_WINDOW: env.int(100_000, 1_000, 10_000_000),
     IFREG_REGISTER_HOST: env.bool(true),
@@ -26,7 +25,7 @@ const schema = z
       token: c.IFREG_TOKEN,
       maxWaitMs: c.IFREG_MAX_WAIT_MS,
     },
-    store: { kind: c.IFREG_STORE, sqlitePath: c.IFREG_SQLITE_PATH, synchronous: c.IFREG_SQLITE_SYNC },
+    store: storeSettings(c),
     registry: { maxIfIndex: c.IFREG_MAX_IF_INDEX, dedupeWindow: c.IFREG_DEDUPE_WINDOW },
     host: { register: c.IFREG_REGISTER_HOST, scope: c.IFREG_HOST_SCOPE },
     log: { level: c.IFREG_LOG_LEVEL, pretty: c.IFREG_LOG_PRETTY },

@@ -1,5 +1,5 @@
 import { Container, ContainerModule } from 'inversify';
-import { SqliteEventStore } from '@ifreg/event-store';
+import { openEventStore } from '@ifreg/event-store';
 import { buildHttpApi } from '@ifreg/http-api';
 import { InProcessTransport, OutcomeWaiter } from '@ifreg/messaging';
 import { Lifecycle, createLogger, createMetricsRegistry, type Logger } from '@ifreg/platform';
@@ -18,10 +18,7 @@ const platformModule = (config: AllInOneConfig) =>
 
 const storeModule = new ContainerModule(({ bind }) => {
   bind(TOKENS.EventStore)
-    .toDynamicValue((ctx) => {
-      const { store } = ctx.get(TOKENS.Config);
-      return new SqliteEventStore({ path: store.sqlitePath, synchronous: store.synchronous });
-    })
+    .toDynamicValue((ctx) => openEventStore(ctx.get(TOKENS.Config).store))
     .inSingletonScope();
 });
 

@@ -1,11 +1,19 @@
-import type { HttpApiDeps } from '../deps';
+import type { Registry } from '@ifreg/platform';
 import type { HttpApp } from '../app';
 
-export function registerHealthRoutes(app: HttpApp, deps: HttpApiDeps): void {
+export interface HealthDeps {
+  readonly metrics: Registry;
+  /** Ready = able to do its job now (read model caught up, consumer joined its group…). */
+  readonly isReady: () => boolean;
+  /** Extra facts shown by /readyz, e.g. the read model position. */
+  readonly status?: () => Record<string, unknown>;
+}
+
+export function registerHealthRoutes(app: HttpApp, deps: HealthDeps): void {
   app.get('/healthz', { schema: { tags: ['health'], summary: 'Liveness' } }, () => ({ status: 'ok' }));
-  app.get('/readyz', { schema: { tags: ['health'], summary: 'Ready once the read model has caught up' } }, (_request, reply) => {
-    const ready = deps.readModel.ready && (deps.isReady?.() ?? true);
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'catching-up', position: deps.readModel.position });
+  app.get('/readyz', { schema: { tags: ['health'], summary: 'Readiness' } }, (_request, reply) => {
+    const ready = deps.isReady();
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not-ready', ...deps.status?.() });
   });
   app.get('/metrics', { schema: { tags: ['health'], summary: 'Prometheus metrics' } }, async (_request, reply) =>
     reply.type(deps.metrics.contentType).send(await deps.metrics.metrics()),
