@@ -143,4 +143,8 @@ export const EVENT_SCHEMAS = {
     $id: id('InterfaceDeregistered'),
     ...eventBase('InterfaceDeregistered', ['ifIndex', 'luid', 'providerId']),
   },
+  InterfaceRedetected: {
+    $id: id('InterfaceRedetected'),
+    ...eventBase('InterfaceRedetected', ['ifIndex', 'luid', 'providerId']),
+  },
 } as const;

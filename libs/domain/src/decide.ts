@@ -47,7 +47,19 @@ function detect(state: RegistryState, msg: InterfaceDetected, at: string): Decis
   const existing = state.byLuid.get(luidHex(luid.value));
   if (existing) {
     const same = existing.providerId === msg.providerId && existing.providerIfContext === context && sameInfo(existing.info, info.value);
-    if (same) return { events: [], outcome: { ...existing, causationId: msg.messageId } };
+    if (same) {
+      const event: RegistryEvent = {
+        type: 'InterfaceRedetected',
+        scope: state.scope,
+        epoch: state.epoch,
+        ifIndex: existing.ifIndex,
+        luid: luid.value,
+        providerId: msg.providerId,
+        causationId: msg.messageId,
+        at,
+      };
+      return { events: [event], outcome: { ...existing, causationId: msg.messageId } };
+    }
     return fail(
       'INTERFACE_EXISTS',
       `${luidName(luid.value)} is already registered as ifIndex ${existing.ifIndex} by ${existing.providerId} with different information`,

@@ -52,10 +52,27 @@ export interface InterfaceDeregistered {
   readonly at: string;
 }
 
-export type RegistryEvent = BootEpochStarted | InterfaceRegistered | RegistrationFailed | InterfaceDeregistered;
+/**
+ * A registered interface was detected again with identical information (an agent that
+ * restarted). Nothing changes, but the message is recorded: a replay of it after a later
+ * removal must be recognised as done, not register the interface again.
+ */
+export interface InterfaceRedetected {
+  readonly type: 'InterfaceRedetected';
+  readonly scope: string;
+  readonly epoch: number;
+  readonly ifIndex: number;
+  readonly luid: NetLuid;
+  readonly providerId: string;
+  readonly causationId: string;
+  readonly at: string;
+}
+
+export type RegistryEvent = BootEpochStarted | InterfaceRegistered | RegistrationFailed | InterfaceDeregistered | InterfaceRedetected;
 export const REGISTRY_EVENT_TYPES: readonly RegistryEvent['type'][] = [
   'BootEpochStarted',
   'InterfaceRegistered',
   'RegistrationFailed',
   'InterfaceDeregistered',
+  'InterfaceRedetected',
 ];

@@ -124,7 +124,33 @@ function firstProblem(info: NetIfInformation): string | undefined {
   return undefined;
 }
 
-/** Field-by-field equality, used to tell an idempotent re-detection from a conflict. */
+const SCALAR_FIELDS = [
+  'flags',
+  'wanTunnelType',
+  'portNumber',
+  'accessType',
+  'directionType',
+  'connectionType',
+  'connectorPresent',
+  'physAddress',
+  'permanentPhysAddress',
+  'friendlyName',
+  'interfaceGuid',
+  'networkGuid',
+  'supportedStatistics',
+  'mediaType',
+  'physicalMediumType',
+] as const satisfies readonly (keyof NetIfInformation)[];
+const LOCATION_FIELDS = ['busNumber', 'slotNumber', 'functionNumber'] as const satisfies readonly (keyof PhysicalLocation)[];
+
+/**
+ * Field-by-field equality, used to tell an idempotent re-detection from a conflict. Not
+ * JSON text equality: a record read back from a store (PostgreSQL jsonb, for one) may
+ * come with its keys in another order.
+ */
 export function sameInfo(a: NetIfInformation, b: NetIfInformation): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+  return (
+    SCALAR_FIELDS.every((key) => a[key] === b[key]) &&
+    LOCATION_FIELDS.every((key) => a.physicalLocation[key] === b.physicalLocation[key])
+  );
 }

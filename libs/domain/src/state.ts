@@ -71,9 +71,16 @@ export function evolve(state: RegistryState, event: RegistryEvent): RegistryStat
 
 function remember(state: RegistryState, event: RegistryEvent): void {
   if (typeof event.causationId !== 'string') return;
-  state.outcomes.set(event.causationId, event);
+  state.outcomes.set(event.causationId, outcomeOf(state, event));
   if (state.outcomes.size > state.options.dedupeWindow) {
     const oldest = state.outcomes.keys().next();
     if (!oldest.done) state.outcomes.delete(oldest.value);
   }
+}
+
+/** The answer an agent gets for the message that caused `event`. */
+function outcomeOf(state: RegistryState, event: RegistryEvent): RegistryEvent {
+  if (event.type !== 'InterfaceRedetected') return event;
+  const registration = state.byLuid.get(luidHex(event.luid));
+  return registration && event.epoch === state.epoch ? { ...registration, causationId: event.causationId } : event;
 }
