@@ -27,5 +27,8 @@ const dirs = ['libs', 'services'].flatMap((group) =>
 /** @type {import('jest').Config} */
 module.exports = {
   projects: dirs.map(project),
+  // Starts a Kafka broker for the *.int.spec.ts that need one (see tools/jest/global-setup.js).
+  globalSetup: '<rootDir>/tools/jest/global-setup.js',
+  globalTeardown: '<rootDir>/tools/jest/global-teardown.js',
   testTimeout: 30000,
 };

@@ -1,0 +1,85 @@
+import { Kafka, logLevel, type LogEntry, type RetryOptions } from 'kafkajs';
+import type { Logger } from '@ifreg/platform';
+
+export interface KafkaTopics {
+  readonly agentMessages: string;
+  readonly outcomes: string;
+  readonly deadLetters: string;
+}
+
+export interface KafkaSettings {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  readonly topics: KafkaTopics;
+  /** Partitions of topics we create; scopes are spread over them by key. */
+  readonly partitions: number;
+  /** Overrides of the client's retry policy (connections, metadata, requests). */
+  readonly retry?: RetryOptions;
+}
+
+/** The topic names of the external contract (DESIGN.md §2.9). */
+export const defaultKafkaTopics: KafkaTopics = {
+  agentMessages: 'ifreg.agent-messages',
+  outcomes: 'ifreg.outcomes',
+  deadLetters: 'ifreg.dead-letters',
+};
+
+/** Fills the defaults; only the brokers have none. */
+export function kafkaSettings(given: Pick<KafkaSettings, 'brokers'> & Partial<Omit<KafkaSettings, 'topics'>> & { topics?: Partial<KafkaTopics> }): KafkaSettings {
+  return {
+    clientId: 'ifreg',
+    partitions: 3,
+    ...given,
+    topics: { ...defaultKafkaTopics, ...given.topics },
+  };
+}
+
+// Explicit, so behaviour does not change with NODE_ENV (kafkajs has other defaults under 'test').
+// Short first waits suit a broker that is near; 30 s caps a broker restart.
+const defaultRetry: RetryOptions = { initialRetryTime: 200, maxRetryTime: 30_000, retries: 8, factor: 0.2, multiplier: 2 };
+
+/** One kafkajs client per process; producers, consumers and admins are made from it. */
+export function createKafka(settings: KafkaSettings, log: Logger): Kafka {
+  return new Kafka({
+    brokers: [...settings.brokers],
+    clientId: settings.clientId,
+    connectionTimeout: 3000,
+    retry: { ...defaultRetry, ...settings.retry },
+    // Ask kafkajs only for what our logger would write anyway.
+    logLevel: kafkaLevelFor(log),
+    logCreator: () => (entry) => writeEntry(log, entry),
+  });
+}
+
+function kafkaLevelFor(log: Logger): logLevel {
+  if (log.isLevelEnabled('debug')) return logLevel.DEBUG;
+  if (log.isLevelEnabled('info')) return logLevel.INFO;
+  if (log.isLevelEnabled('warn')) return logLevel.WARN;
+  if (log.isLevelEnabled('error')) return logLevel.ERROR;
+  return logLevel.NOTHING;
+}
+
+/**
+ * Warnings we cause on purpose, written at debug so they do not alarm an operator:
+ * retries are bounded so a send fails instead of hanging, and we do not rely on kafkajs's
+ * idempotence for exactly-once (see KafkaSender).
+ */
+const expectedWarnings = new Set(['Limiting retries for the idempotent producer may invalidate EoS guarantees']);
+
+function writeEntry(log: Logger, { namespace, level, log: content }: LogEntry): void {
+  const { message, timestamp: _timestamp, logger: _logger, ...fields } = content;
+  const line = { kafkajs: namespace, ...fields };
+  switch (expectedWarnings.has(message) ? logLevel.DEBUG : level) {
+    case logLevel.ERROR:
+      log.error(line, message);
+      break;
+    case logLevel.WARN:
+      log.warn(line, message);
+      break;
+    case logLevel.INFO:
+      log.info(line, message);
+      break;
+    default:
+      log.debug(line, message);
+  }
+}

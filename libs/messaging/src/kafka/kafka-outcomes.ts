@@ -1,0 +1,108 @@
+import { isUtf8 } from 'node:buffer';
+import { randomUUID } from 'node:crypto';
+import type { Kafka } from 'kafkajs';
+import type { DeadLetter, DeadLetterPublisher, InboundMessage, Outcome, OutcomePublisher } from '../port';
+import { CE_SPECVERSION } from './cloud-events';
+import { KafkaSender } from './kafka-sender';
+
+/*
+ * Each publisher owns its producer, with connect()/disconnect() like KafkaAgentProducer: the
+ * composition root wires and closes them one by one (connect before the consumer starts,
+ * disconnect after it stopped, so the last batch's publishes are not cut off). Sharing one
+ * producer would save a connection and a producer id per process, not worth a shared owner.
+ */
+
+/** The producer and its life cycle, common to both publishers. */
+abstract class OwnProducer {
+  protected readonly sender: KafkaSender;
+
+  constructor(kafka: Kafka) {
+    this.sender = new KafkaSender(kafka);
+  }
+
+  connect(): Promise<void> {
+    return this.sender.connect();
+  }
+
+  disconnect(): Promise<void> {
+    return this.sender.disconnect();
+  }
+}
+
+export interface KafkaOutcomePublisherOptions {
+  readonly topic: string;
+  /** `ce_source` of the outcomes. */
+  readonly source?: string;
+}
+
+/** Registrar → agents: the recorded event with the store position, key = scope. */
+export class KafkaOutcomePublisher extends OwnProducer implements OutcomePublisher {
+  constructor(kafka: Kafka, private readonly options: KafkaOutcomePublisherOptions) {
+    super(kafka);
+  }
+
+  publish(outcomes: readonly Outcome[]): Promise<void> {
+    return this.sender.send(
+      this.options.topic,
+      outcomes.map(({ scope, event, position }) => ({
+        key: scope,
+        value: JSON.stringify({ ...event, position }),
+        headers: {
+          ce_specversion: CE_SPECVERSION,
+          // One outcome per message: the id is stable across re-publishing after a redelivery.
+          ce_id: `${event.causationId}:outcome`,
+          ce_type: event.type,
+          ce_source: this.options.source ?? 'ifreg-registrar',
+          ce_time: event.at,
+          causationId: event.causationId,
+        },
+      })),
+    );
+  }
+}
+
+export interface KafkaDeadLetterPublisherOptions {
+  readonly topic: string;
+  readonly source?: string;
+  /** Stamps `at`; the registrar's clock. */
+  readonly now?: () => Date;
+}
+
+/** Messages nobody can read (no scope, not JSON): kept with the reason, never dropped. */
+export class KafkaDeadLetterPublisher extends OwnProducer implements DeadLetterPublisher {
+  constructor(kafka: Kafka, private readonly options: KafkaDeadLetterPublisherOptions) {
+    super(kafka);
+  }
+
+  deadLetter(records: readonly DeadLetter[]): Promise<void> {
+    const at = (this.options.now ?? (() => new Date()))().toISOString();
+    return this.sender.send(
+      this.options.topic,
+      records.map(({ reason, message }) => ({
+        key: message.key ?? null,
+        value: JSON.stringify({ reason, original: original(message), at }),
+        headers: {
+          ce_specversion: CE_SPECVERSION,
+          ce_id: deadLetterId(message),
+          ce_type: 'DeadLetter',
+          ce_source: this.options.source ?? 'ifreg-registrar',
+          ce_time: at,
+        },
+      })),
+    );
+  }
+}
+
+/** The original as JSON: its value as text when it is UTF-8, else base64 (bytes kept exactly). */
+function original({ key, value, headers, origin }: InboundMessage): Record<string, unknown> {
+  const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
+  const text = isUtf8(bytes) ? { value: bytes.toString('utf8') } : { value: bytes.toString('base64'), encoding: 'base64' };
+  return { key: key ?? null, ...text, headers, origin };
+}
+
+/** Stable for a Kafka record, so a re-dead-lettered redelivery can be recognised. */
+function deadLetterId({ origin }: InboundMessage): string {
+  return origin.topic !== undefined && origin.offset !== undefined
+    ? `${origin.topic}:${origin.partition ?? 0}:${origin.offset}:dead-letter`
+    : randomUUID();
+}

@@ -1,0 +1,70 @@
+import { Container, ContainerModule } from 'inversify';
+import { openEventStore } from '@ifreg/event-store';
+import { KafkaAgentConsumer, KafkaDeadLetterPublisher, KafkaOutcomePublisher, createKafka } from '@ifreg/messaging';
+import { Lifecycle, createLogger, createMetricsRegistry } from '@ifreg/platform';
+import { RegistrarService, ScopeCache, createRegistrarMetrics } from '@ifreg/registrar';
+import type { RegistrarConfig } from './config';
+import { TOKENS } from './tokens';
+
+const platformModule = (config: RegistrarConfig) =>
+  new ContainerModule(({ bind }) => {
+    bind(TOKENS.Config).toConstantValue(config);
+    bind(TOKENS.Logger).toConstantValue(createLogger({ name: 'ifreg-registrar', level: config.log.level, pretty: config.log.pretty }));
+    bind(TOKENS.Metrics).toConstantValue(createMetricsRegistry('registrar'));
+    bind(TOKENS.Lifecycle).toDynamicValue((ctx) => new Lifecycle(ctx.get(TOKENS.Logger))).inSingletonScope();
+  });
+
+const storeModule = new ContainerModule(({ bind }) => {
+  bind(TOKENS.EventStore).toDynamicValue((ctx) => openEventStore(ctx.get(TOKENS.Config).store)).inSingletonScope();
+});
+
+const kafkaModule = new ContainerModule(({ bind }) => {
+  bind(TOKENS.Kafka).toDynamicValue((ctx) => createKafka(ctx.get(TOKENS.Config).kafka, ctx.get(TOKENS.Logger))).inSingletonScope();
+  bind(TOKENS.Consumer)
+    .toDynamicValue((ctx) => {
+      const config = ctx.get(TOKENS.Config);
+      const log = ctx.get(TOKENS.Logger);
+      return new KafkaAgentConsumer(ctx.get(TOKENS.Kafka), {
+        topic: config.kafka.topics.agentMessages,
+        groupId: config.groupId,
+        maxBatch: config.batchSize,
+        log,
+        // Consuming cannot go on: exit so the supervisor restarts us (liveness), not loop.
+        onFatal: (err) => {
+          log.fatal({ err }, 'consumer gave up, exiting');
+          process.exit(1);
+        },
+      });
+    })
+    .inSingletonScope();
+  bind(TOKENS.Outcomes)
+    .toDynamicValue((ctx) => new KafkaOutcomePublisher(ctx.get(TOKENS.Kafka), { topic: ctx.get(TOKENS.Config).kafka.topics.outcomes }))
+    .inSingletonScope();
+  bind(TOKENS.DeadLetters)
+    .toDynamicValue((ctx) => new KafkaDeadLetterPublisher(ctx.get(TOKENS.Kafka), { topic: ctx.get(TOKENS.Config).kafka.topics.deadLetters }))
+    .inSingletonScope();
+});
+
+const registrarModule = new ContainerModule(({ bind }) => {
+  bind(TOKENS.Registrar)
+    .toDynamicValue((ctx) => {
+      const store = ctx.get(TOKENS.EventStore);
+      const log = ctx.get(TOKENS.Logger);
+      return new RegistrarService({
+        store,
+        scopes: new ScopeCache(store, ctx.get(TOKENS.Config).registry, log),
+        outcomes: ctx.get(TOKENS.Outcomes),
+        deadLetters: ctx.get(TOKENS.DeadLetters),
+        log,
+        metrics: createRegistrarMetrics(ctx.get(TOKENS.Metrics)),
+        now: () => new Date(),
+      });
+    })
+    .inSingletonScope();
+});
+
+export async function createContainer(config: RegistrarConfig): Promise<Container> {
+  const container = new Container();
+  await container.load(platformModule(config), storeModule, kafkaModule, registrarModule);
+  return container;
+}
