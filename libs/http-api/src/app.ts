@@ -6,6 +6,9 @@ import type { HttpApiDeps } from './deps';
 import { registerHealthRoutes, type HealthDeps } from './routes/health-routes';
 import { registerIngestRoutes } from './routes/ingest-routes';
 import { registerQueryRoutes } from './routes/query-routes';
+import { registerWatchRoutes } from './routes/watch-routes';
+import { registerConvertRoutes } from './routes/convert-routes';
+import { registerAdminRoutes } from './routes/admin-routes';
 
 export type HttpApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger>;
 
@@ -18,7 +21,10 @@ export async function buildHttpApi(deps: HttpApiDeps): Promise<HttpApp> {
     status: () => ({ position: deps.readModel.position }),
   });
   registerQueryRoutes(app, deps);
-  registerIngestRoutes(app, deps);
+  registerConvertRoutes(app, deps);
+  registerWatchRoutes(app, deps);
+  if (deps.ingest) registerIngestRoutes(app, deps, deps.ingest);
+  if (deps.rebuild) registerAdminRoutes(app, deps, deps.rebuild);
   return app;
 }
 

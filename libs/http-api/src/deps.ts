@@ -1,11 +1,21 @@
 import type { AgentMessageProducer, OutcomeWaiter } from '@ifreg/messaging';
+import type { EventStore } from '@ifreg/event-store';
 import type { Logger, Registry } from '@ifreg/platform';
-import type { ReadModelService } from '@ifreg/query';
+import type { ReadModelService, RebuildTracker } from '@ifreg/query';
+
+/** Writes: present where this process can hand agent messages to the registrar. */
+export interface IngestDeps {
+  readonly producer: AgentMessageProducer;
+  readonly waiter: OutcomeWaiter;
+}
 
 export interface HttpApiDeps {
   readonly readModel: ReadModelService;
-  readonly producer: AgentMessageProducer;
-  readonly waiter: OutcomeWaiter;
+  /** For time travel (`asOf`), folded from the store. */
+  readonly store: EventStore;
+  readonly ingest?: IngestDeps;
+  /** Serves POST/GET /v1/admin/rebuild when given. */
+  readonly rebuild?: RebuildTracker;
   readonly metrics: Registry;
   readonly log: Logger;
   /** Bearer token required for writes; without one, writes are accepted from loopback only. */

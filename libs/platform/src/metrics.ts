@@ -11,8 +11,8 @@ export function createMetricsRegistry(service: string): Registry {
 export const metric = {
   counter: (registry: Registry, name: string, help: string, labelNames: string[] = []) =>
     new Counter({ name, help, labelNames, registers: [registry] }),
-  gauge: (registry: Registry, name: string, help: string, labelNames: string[] = []) =>
-    new Gauge({ name, help, labelNames, registers: [registry] }),
+  gauge: (registry: Registry, name: string, help: string, labelNames: string[] = [], collect?: (this: Gauge) => Promise<void> | void) =>
+    new Gauge({ name, help, labelNames, registers: [registry], ...(collect ? { collect } : {}) }),
   histogram: (registry: Registry, name: string, help: string, labelNames: string[] = []) =>
     new Histogram({ name, help, labelNames, registers: [registry] }),
 } as const;

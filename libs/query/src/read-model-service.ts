@@ -3,6 +3,7 @@ import { emptyReadModel, project, type ReadModel, type RegistryEvent } from '@if
 import { eventProblem } from '@ifreg/contracts';
 import type { EventStore, RecordedEvent, Subscription } from '@ifreg/event-store';
 import type { Logger } from '@ifreg/platform';
+import { ChangeLog, changeOf, type Change } from './changes';
 
 export class PositionTimeoutError extends Error {
   constructor(readonly wanted: number, readonly reached: number, readonly timeoutMs: number) {
@@ -11,53 +12,92 @@ export class PositionTimeoutError extends Error {
   }
 }
 
+export interface ReadModelOptions {
+  /** How many recent changes are kept for watch clients to resume from. */
+  readonly watchHistory?: number;
+  /** Events per store read during catch-up and rebuild. */
+  readonly batchSize?: number;
+}
+
+export interface RebuildProgress {
+  readonly position: number;
+  readonly target: number;
+  readonly done: boolean;
+}
+
 /**
  * Keeps the in-memory read model of every scope, fed by a catch-up subscription to the
  * store. The model is rebuilt from position 0 at start-up (its checkpoint is its own
- * position while the process lives).
+ * position while the process lives); `rebuild` builds a new one aside and swaps it in.
  */
 export class ReadModelService {
-  readonly model: ReadModel = emptyReadModel();
+  private current: ReadModel = emptyReadModel();
   private readonly progress = new EventEmitter().setMaxListeners(0);
+  private readonly changes: ChangeLog;
   private subscription: Subscription | undefined;
   private caughtUpTo = -1;
+  private rebuilding: Promise<void> | undefined;
+  /** Store time of the last event applied, for the lag metric. */
+  lastRecordedAt: string | undefined;
+  applied = 0;
   skipped = 0;
 
-  constructor(private readonly store: EventStore, private readonly log: Logger) {}
+  constructor(
+    private readonly store: EventStore,
+    private readonly log: Logger,
+    private readonly options: ReadModelOptions = {},
+  ) {
+    this.changes = new ChangeLog(options.watchHistory ?? 10_000);
+  }
+
+  get model(): ReadModel {
+    return this.current;
+  }
 
   /** Starts following the store and resolves once the history known at start is folded in. */
   async start(): Promise<void> {
     const head = await this.store.headPosition();
     this.caughtUpTo = head;
+    let failure: unknown;
     this.subscription = this.store.subscribeAll((events) => this.apply(events), {
-      from: this.model.position,
-      onError: (error) => this.log.error({ err: error }, 'read model subscription stopped'),
+      from: this.current.position,
+      batchSize: this.options.batchSize ?? 1000,
+      onError: (error) => {
+        failure = error;
+        this.log.error({ err: error }, 'read model subscription stopped');
+        this.progress.emit('progress');
+      },
     });
-    await this.waitFor(head, Number.POSITIVE_INFINITY);
+    await this.waitFor(head, Number.POSITIVE_INFINITY, () => failure);
   }
 
   get position(): number {
-    return this.model.position;
+    return this.current.position;
   }
 
   /** Ready once the history that existed at start-up has been folded in. */
   get ready(): boolean {
-    return this.caughtUpTo >= 0 && this.model.position >= this.caughtUpTo;
+    return this.caughtUpTo >= 0 && this.current.position >= this.caughtUpTo;
   }
 
   /** Resolves when the model has reached `position`, or rejects after `timeoutMs`. */
-  waitFor(position: number, timeoutMs: number): Promise<void> {
-    if (this.model.position >= position) return Promise.resolve();
+  waitFor(position: number, timeoutMs: number, failed: () => unknown = () => undefined): Promise<void> {
+    if (this.current.position >= position) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const onProgress = (): void => {
-        if (this.model.position < position) return;
-        cleanup();
-        resolve();
+        const error = failed();
+        if (error) {
+          cleanup();
+          reject(error instanceof Error ? error : new Error('read model subscription failed', { cause: error }));
+        } else if (this.current.position >= position) {
+          cleanup();
+          resolve();
+        }
       };
       const timer = Number.isFinite(timeoutMs)
         ? setTimeout(() => {
             cleanup();
-            reject(new PositionTimeoutError(position, this.model.position, timeoutMs));
+            reject(new PositionTimeoutError(position, this.current.position, timeoutMs));
           }, timeoutMs)
         : undefined;
       const cleanup = (): void => {
@@ -68,21 +108,73 @@ export class ReadModelService {
     });
   }
 
+  /** Changes after `from` still kept for resuming, or undefined: too old, relist. */
+  changesSince(from: number, scope?: string): Change[] | undefined {
+    return this.changes.since(from, scope);
+  }
+
+  /** Live changes as they are applied; returns the unsubscribe function. */
+  onChange(listener: (change: Change) => void): () => void {
+    this.progress.on('change', listener);
+    return () => this.progress.off('change', listener);
+  }
+
+  /**
+   * Builds a new read model from position 0 aside, while this one keeps answering, then
+   * swaps it in once it has caught up. Resolves when swapped; one rebuild at a time.
+   */
+  rebuild(onProgress: (p: RebuildProgress) => void = () => undefined): Promise<void> {
+    this.rebuilding ??= this.buildAside(onProgress).finally(() => (this.rebuilding = undefined));
+    return this.rebuilding;
+  }
+
+  get isRebuilding(): boolean {
+    return this.rebuilding !== undefined;
+  }
+
   async stop(): Promise<void> {
     await this.subscription?.close();
   }
 
-  private apply(events: readonly RecordedEvent[]): void {
-    for (const recorded of events) {
-      const problem = eventProblem(recorded.data);
-      if (problem) {
-        this.skipped++;
-        this.log.warn({ position: recorded.position, stream: recorded.stream, problem }, 'skipping unreadable event');
-        this.model.position = Math.max(this.model.position, recorded.position);
-        continue;
-      }
-      project(this.model, { event: recorded.data as RegistryEvent, position: recorded.position });
+  private async buildAside(onProgress: (p: RebuildProgress) => void): Promise<void> {
+    const started = Date.now();
+    const fresh = emptyReadModel(this.current.maxFailures);
+    const batch = this.options.batchSize ?? 5000;
+    // The live model keeps moving; read until the new one has caught up with it, then swap
+    // in the same tick (no await in between), so no event is applied to neither.
+    while (fresh.position < this.current.position) {
+      for (const recorded of await this.store.readAll(fresh.position, batch)) this.fold(fresh, recorded, false);
+      onProgress({ position: fresh.position, target: this.current.position, done: false });
     }
+    this.current = fresh;
+    this.changes.reset(fresh.position);
+    onProgress({ position: fresh.position, target: fresh.position, done: true });
+    this.log.info({ position: fresh.position, ms: Date.now() - started }, 'read model rebuilt and swapped in');
+  }
+
+  private apply(events: readonly RecordedEvent[]): void {
+    for (const recorded of events) this.fold(this.current, recorded, true);
     this.progress.emit('progress');
+  }
+
+  private fold(model: ReadModel, recorded: RecordedEvent, live: boolean): void {
+    if (recorded.position <= model.position) return;
+    const problem = eventProblem(recorded.data);
+    if (problem) {
+      if (live) this.skipped++;
+      this.log.warn({ position: recorded.position, stream: recorded.stream, problem }, 'skipping unreadable event');
+      model.position = recorded.position;
+      return;
+    }
+    const event = recorded.data as RegistryEvent;
+    project(model, { event, position: recorded.position });
+    if (!live) return;
+    this.applied++;
+    this.lastRecordedAt = recorded.recordedAt;
+    const change = changeOf(event, recorded.position, model.scopes.get(event.scope));
+    if (change) {
+      this.changes.add(change);
+      this.progress.emit('change', change);
+    }
   }
 }

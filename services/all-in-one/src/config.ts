@@ -14,6 +14,7 @@ const schema = z
     IFREG_REGISTER_HOST: env.bool(true),
     IFREG_HOST_SCOPE: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 characters of [A-Za-z0-9._-]').default('local'),
     IFREG_MAX_WAIT_MS: env.int(30_000, 100, 600_000),
+    IFREG_WATCH_HISTORY: env.int(10_000, 0, 10_000_000),
     IFREG_LOG_LEVEL: env.logLevel(),
     IFREG_LOG_PRETTY: env.bool(false),
   })
@@ -28,6 +29,7 @@ const schema = z
     store: storeSettings(c),
     registry: { maxIfIndex: c.IFREG_MAX_IF_INDEX, dedupeWindow: c.IFREG_DEDUPE_WINDOW },
     host: { register: c.IFREG_REGISTER_HOST, scope: c.IFREG_HOST_SCOPE },
+    watchHistory: c.IFREG_WATCH_HISTORY,
     log: { level: c.IFREG_LOG_LEVEL, pretty: c.IFREG_LOG_PRETTY },
   }));
 

@@ -3,7 +3,7 @@ import { openEventStore } from '@ifreg/event-store';
 import { buildHttpApi } from '@ifreg/http-api';
 import { InProcessTransport, OutcomeWaiter } from '@ifreg/messaging';
 import { Lifecycle, createLogger, createMetricsRegistry, type Logger } from '@ifreg/platform';
-import { ReadModelService } from '@ifreg/query';
+import { ReadModelService, RebuildTracker, registerProjectionMetrics } from '@ifreg/query';
 import { RegistrarService, ScopeCache, createRegistrarMetrics } from '@ifreg/registrar';
 import type { AllInOneConfig } from './config';
 import { TOKENS } from './tokens';
@@ -53,15 +53,21 @@ const registrarModule = new ContainerModule(({ bind }) => {
 
 const queryModule = new ContainerModule(({ bind }) => {
   bind(TOKENS.ReadModel)
-    .toDynamicValue((ctx) => new ReadModelService(ctx.get(TOKENS.EventStore), ctx.get(TOKENS.Logger).child({ component: 'projection' })))
+    .toDynamicValue((ctx) => {
+      const store = ctx.get(TOKENS.EventStore);
+      const readModel = new ReadModelService(store, ctx.get(TOKENS.Logger).child({ component: 'projection' }), { watchHistory: ctx.get(TOKENS.Config).watchHistory });
+      registerProjectionMetrics(ctx.get(TOKENS.Metrics), readModel, store);
+      return readModel;
+    })
     .inSingletonScope();
   bind(TOKENS.HttpApp)
     .toDynamicValue((ctx) => {
       const { http } = ctx.get(TOKENS.Config);
       return buildHttpApi({
         readModel: ctx.get(TOKENS.ReadModel),
-        producer: ctx.get(TOKENS.Transport),
-        waiter: ctx.get(TOKENS.OutcomeWaiter),
+        store: ctx.get(TOKENS.EventStore),
+        ingest: { producer: ctx.get(TOKENS.Transport), waiter: ctx.get(TOKENS.OutcomeWaiter) },
+        rebuild: new RebuildTracker(ctx.get(TOKENS.ReadModel), ctx.get(TOKENS.Logger)),
         metrics: ctx.get(TOKENS.Metrics),
         log: ctx.get(TOKENS.Logger),
         token: http.token,

@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { s } from '../schema';
 import { decodeAgentMessage } from '@ifreg/contracts';
 import { OutcomeTimeoutError, type Outcome } from '@ifreg/messaging';
-import type { HttpApiDeps } from '../deps';
+import type { HttpApiDeps, IngestDeps } from '../deps';
 import type { HttpApp } from '../app';
 import { writeRefusal } from '../auth';
 import { errorSchema, sendError } from '../errors';
@@ -12,7 +12,7 @@ import { errorSchema, sendError } from '../errors';
  * transport and registrar as Kafka traffic, so an invalid one with a readable scope is
  * recorded as RegistrationFailed INVALID_PARAMETER as well as refused with 400.
  */
-export function registerIngestRoutes(app: HttpApp, deps: HttpApiDeps): void {
+export function registerIngestRoutes(app: HttpApp, deps: HttpApiDeps, ingest: IngestDeps): void {
   // Keep the raw text: the edge decoder gives the same reasons as for Kafka messages.
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => done(null, body));
 
@@ -38,9 +38,9 @@ export function registerIngestRoutes(app: HttpApp, deps: HttpApiDeps): void {
       if (decoded.kind === 'dead-letter') return sendError(reply, 400, 'InvalidMessage', decoded.reason);
       const { scope, messageId } = decoded.kind === 'message' ? decoded.message : decoded;
       const query = request.query;
-      const waiting = query.wait ? deps.waiter.expect(messageId, Math.min(query.timeoutMs ?? 5000, deps.maxWaitMs)) : undefined;
+      const waiting = query.wait ? ingest.waiter.expect(messageId, Math.min(query.timeoutMs ?? 5000, deps.maxWaitMs)) : undefined;
       waiting?.catch(() => undefined); // observed below; avoids an unhandled rejection if send throws
-      await deps.producer.send([{ key: scope, value: request.body, headers: { ce_id: messageId, ce_type: decoded.kind === 'message' ? decoded.message.type : decoded.messageType } }]);
+      await ingest.producer.send([{ key: scope, value: request.body, headers: { ce_id: messageId, ce_type: decoded.kind === 'message' ? decoded.message.type : decoded.messageType } }]);
       if (decoded.kind === 'rejected') {
         const outcome = waiting ? await settle(waiting) : undefined;
         return sendError(reply, 400, 'InvalidMessage', decoded.reason, { messageId, ...(outcome && 'event' in outcome ? { outcome: answer(outcome) } : {}) });

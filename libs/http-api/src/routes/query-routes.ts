@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { s } from '../schema';
 import type { InterfaceView, ScopeView } from '@ifreg/domain';
-import { PositionTimeoutError, findByLuid, listInterfaces, listScopes } from '@ifreg/query';
+import { PositionTimeoutError, findByLuid, listInterfaces, listScopes, scopeAsOf } from '@ifreg/query';
 import type { HttpApiDeps } from '../deps';
 import type { HttpApp } from '../app';
 import { errorSchema, sendError } from '../errors';
@@ -57,20 +57,22 @@ export function registerQueryRoutes(app: HttpApp, deps: HttpApiDeps): void {
     providerId: s.string(),
     name: s.string({ description: 'friendly name or LUID name (ethernet_32768)' }),
     after: s.integer({ minimum: 0, description: 'paging: only ifIndex greater than this' }),
+    asOf: s.integer({ minimum: 0, description: 'time travel: the list as it was at this store position' }),
     limit: s.integer({ minimum: 1, maximum: 65535 }),
   });
-  type ListQuery = ReadQuery & { ifType?: number; providerId?: string; name?: string; after?: number; limit?: number };
+  type ListQuery = ReadQuery & { ifType?: number; providerId?: string; name?: string; after?: number; limit?: number; asOf?: number };
   app.get(
     '/v1/scopes/:scope/interfaces',
     { schema: { tags, summary: 'Interfaces of a scope, sorted by ifIndex', params: ScopeParams, querystring: ListQuery, response: errors } },
     async (request: Req<{ scope: string }, ListQuery>, reply) => {
       if (!(await caughtUp(deps, request.query, reply))) return reply;
-      const view = scopeOr404(deps, request.params.scope, reply);
-      if (!view) return reply;
+      const { asOf } = request.query;
+      const view = asOf === undefined ? scopeOr404(deps, request.params.scope, reply) : await scopeAsOf(deps.store, request.params.scope, asOf);
+      if (!view) return asOf === undefined ? reply : sendError(reply, 404, 'ScopeNotFound', `scope ${request.params.scope} had no events at position ${asOf}`);
       const items = listInterfaces(view, request.query);
       const last = items.at(-1);
       const next = request.query.limit !== undefined && items.length === request.query.limit && last ? last.ifIndex : undefined;
-      return { scope: view.scope, epoch: view.epoch, position: position(), items, ...(next === undefined ? {} : { next }) };
+      return { scope: view.scope, epoch: view.epoch, position: asOf ?? position(), items, ...(next === undefined ? {} : { next }) };
     },
   );
 

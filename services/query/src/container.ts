@@ -1,0 +1,56 @@
+import { Container, ContainerModule } from 'inversify';
+import { openEventStore } from '@ifreg/event-store';
+import { buildHttpApi } from '@ifreg/http-api';
+import { Lifecycle, createLogger, createMetricsRegistry } from '@ifreg/platform';
+import { ReadModelService, RebuildTracker, registerProjectionMetrics } from '@ifreg/query';
+import type { QueryConfig } from './config';
+import { TOKENS } from './tokens';
+
+const platformModule = (config: QueryConfig) =>
+  new ContainerModule(({ bind }) => {
+    bind(TOKENS.Config).toConstantValue(config);
+    bind(TOKENS.Logger).toConstantValue(createLogger({ name: 'ifreg-query', level: config.log.level, pretty: config.log.pretty }));
+    bind(TOKENS.Metrics).toConstantValue(createMetricsRegistry('query'));
+    bind(TOKENS.Lifecycle).toDynamicValue((ctx) => new Lifecycle(ctx.get(TOKENS.Logger))).inSingletonScope();
+  });
+
+const storeModule = new ContainerModule(({ bind }) => {
+  bind(TOKENS.EventStore).toDynamicValue((ctx) => openEventStore(ctx.get(TOKENS.Config).store)).inSingletonScope();
+});
+
+const projectionModule = new ContainerModule(({ bind }) => {
+  bind(TOKENS.ReadModel)
+    .toDynamicValue((ctx) => {
+      const store = ctx.get(TOKENS.EventStore);
+      const readModel = new ReadModelService(store, ctx.get(TOKENS.Logger).child({ component: 'projection' }), {
+        watchHistory: ctx.get(TOKENS.Config).watchHistory,
+      });
+      registerProjectionMetrics(ctx.get(TOKENS.Metrics), readModel, store);
+      return readModel;
+    })
+    .inSingletonScope();
+  bind(TOKENS.Rebuild).toDynamicValue((ctx) => new RebuildTracker(ctx.get(TOKENS.ReadModel), ctx.get(TOKENS.Logger))).inSingletonScope();
+});
+
+const httpModule = new ContainerModule(({ bind }) => {
+  bind(TOKENS.HttpApp)
+    .toDynamicValue((ctx) => {
+      const { http } = ctx.get(TOKENS.Config);
+      return buildHttpApi({
+        readModel: ctx.get(TOKENS.ReadModel),
+        store: ctx.get(TOKENS.EventStore),
+        rebuild: ctx.get(TOKENS.Rebuild),
+        metrics: ctx.get(TOKENS.Metrics),
+        log: ctx.get(TOKENS.Logger),
+        token: http.token,
+        maxWaitMs: http.maxWaitMs,
+      });
+    })
+    .inSingletonScope();
+});
+
+export async function createContainer(config: QueryConfig): Promise<Container> {
+  const container = new Container();
+  await container.load(platformModule(config), storeModule, projectionModule, httpModule);
+  return container;
+}

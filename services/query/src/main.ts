@@ -1,0 +1,11 @@
+import 'reflect-metadata';
+import { ConfigError } from '@ifreg/platform';
+import { loadConfig } from './config';
+import { startQuery } from './start';
+
+/** The query service as its own process; run as many replicas as you like. */
+startQuery(loadConfig(process.env), { handleSignals: true }).catch((error: unknown) => {
+  if (error instanceof ConfigError) console.error(error.message);
+  else console.error('ifreg query service failed to start:', error);
+  process.exit(1);
+});

@@ -1,0 +1,35 @@
+import type { QueryConfig } from './config';
+import { createContainer } from './container';
+import { TOKENS } from './tokens';
+
+export interface RunningQuery {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the query service: it listens at once (/readyz says 503 until caught up), folds
+ * the store's history into its read model, then follows it live.
+ */
+export async function startQuery(config: QueryConfig, options: { handleSignals?: boolean } = {}): Promise<RunningQuery> {
+  const container = await createContainer(config);
+  const log = container.get(TOKENS.Logger);
+  const lifecycle = container.get(TOKENS.Lifecycle);
+  if (options.handleSignals) lifecycle.handleSignals();
+
+  const store = container.get(TOKENS.EventStore);
+  lifecycle.onStop('event store', () => store.close());
+  const readModel = container.get(TOKENS.ReadModel);
+  lifecycle.onStop('read model', () => readModel.stop());
+
+  const app = await container.getAsync(TOKENS.HttpApp);
+  await app.listen({ port: config.http.port, host: config.http.host });
+  lifecycle.onStop('http', () => app.close());
+  const address = app.server.address();
+  const url = `http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${typeof address === 'object' && address ? address.port : config.http.port}`;
+
+  const started = Date.now();
+  await readModel.start();
+  log.info({ url, position: readModel.position, scopes: readModel.model.scopes.size, catchUpMs: Date.now() - started }, 'query service caught up');
+  return { url, stop: () => lifecycle.stop() };
+}
