@@ -103,10 +103,28 @@ export const bootEpochSchema = {
   properties: { ...envelope('BootEpoch'), bootId: text(128), at: time },
 } as const;
 
+export const netLuidIndexRequestedSchema = {
+  $id: id('NetLuidIndexRequested'),
+  type: 'object',
+  additionalProperties: false,
+  required: ['type', 'schemaVersion', 'messageId', 'scope', 'providerId', 'ifType'],
+  properties: { ...envelope('NetLuidIndexRequested'), providerId: text(128), ifType: { type: 'integer', minimum: 0, maximum: MAX_IF_TYPE } },
+} as const;
+
+export const netLuidIndexFreeRequestedSchema = {
+  $id: id('NetLuidIndexFreeRequested'),
+  type: 'object',
+  additionalProperties: false,
+  required: ['type', 'schemaVersion', 'messageId', 'scope', 'providerId', 'luid'],
+  properties: { ...envelope('NetLuidIndexFreeRequested'), providerId: text(128), luid: luidSchema },
+} as const;
+
 export const MESSAGE_SCHEMAS = {
   InterfaceDetected: interfaceDetectedSchema,
   InterfaceRemoved: interfaceRemovedSchema,
   BootEpoch: bootEpochSchema,
+  NetLuidIndexRequested: netLuidIndexRequestedSchema,
+  NetLuidIndexFreeRequested: netLuidIndexFreeRequestedSchema,
 } as const;
 
 const eventBase = (type: string, extra: readonly string[]) => ({
@@ -147,4 +165,6 @@ export const EVENT_SCHEMAS = {
     $id: id('InterfaceRedetected'),
     ...eventBase('InterfaceRedetected', ['ifIndex', 'luid', 'providerId']),
   },
+  NetLuidIndexAllocated: { $id: id('NetLuidIndexAllocated'), ...eventBase('NetLuidIndexAllocated', ['luid', 'providerId']) },
+  NetLuidIndexFreed: { $id: id('NetLuidIndexFreed'), ...eventBase('NetLuidIndexFreed', ['luid', 'providerId']) },
 } as const;

@@ -2,7 +2,8 @@ import { peekNext } from './allocator';
 import type { InterfaceRegistered, RegistrationFailed, RegistryEvent, FailureStatus } from './events';
 import { completeInfo, sameInfo } from './interface-info';
 import { checkLuid, luidHex, luidName, type NetLuid } from './luid';
-import type { BootEpoch, Command, InterfaceDetected, InterfaceRemoved, MessageRejected } from './messages';
+import type { BootEpoch, Command, InterfaceDetected, InterfaceRemoved, MessageRejected, NetLuidIndexFreeRequested, NetLuidIndexRequested } from './messages';
+import { holderOf, peekLuidIndex } from './luid-allocations';
 import type { RegistryState } from './state';
 
 /** What the registrar records for a message, and what it answers the agent. */
@@ -27,6 +28,10 @@ export function decide(state: RegistryState, command: Command): Decision {
       return remove(state, message, command.receivedAt);
     case 'BootEpoch':
       return boot(state, message, command.receivedAt);
+    case 'NetLuidIndexRequested':
+      return allocateLuidIndex(state, message, command.receivedAt);
+    case 'NetLuidIndexFreeRequested':
+      return freeLuidIndexOf(state, message, command.receivedAt);
     case 'MessageRejected':
       return reject(state, message, command.receivedAt);
     default:
@@ -115,6 +120,45 @@ function boot(state: RegistryState, msg: BootEpoch, at: string): Decision {
     ...(msg.bootId === undefined ? {} : { bootId: msg.bootId }),
     causationId: msg.messageId,
     at: msg.at ?? at,
+  };
+  return { events: [event], outcome: event };
+}
+
+function allocateLuidIndex(state: RegistryState, msg: NetLuidIndexRequested, at: string): Decision {
+  const fail = (status: FailureStatus, reason: string) => failed(state, msg.type, msg.messageId, status, reason, at, undefined);
+  const type = checkLuid(msg.ifType, 0);
+  if (!type.ok) return fail('INVALID_PARAMETER', type.reason.replace('luid.ifType', 'ifType'));
+  const netLuidIndex = peekLuidIndex(state.luidIndexes, msg.ifType);
+  if (netLuidIndex === undefined) {
+    return fail('RESOURCES', `no free NetLuidIndex for ifType ${msg.ifType} in scope ${state.scope} (all ${state.luidIndexes.max} held)`);
+  }
+  const event: RegistryEvent = {
+    type: 'NetLuidIndexAllocated',
+    scope: state.scope,
+    epoch: state.epoch,
+    luid: { ifType: msg.ifType, netLuidIndex },
+    providerId: msg.providerId,
+    causationId: msg.messageId,
+    at,
+  };
+  return { events: [event], outcome: event };
+}
+
+function freeLuidIndexOf(state: RegistryState, msg: NetLuidIndexFreeRequested, at: string): Decision {
+  const fail = (status: FailureStatus, reason: string) => failed(state, msg.type, msg.messageId, status, reason, at, msg.luid);
+  const luid = checkLuid(msg.luid.ifType, msg.luid.netLuidIndex);
+  if (!luid.ok) return fail('INVALID_PARAMETER', luid.reason);
+  const holder = holderOf(state.luidIndexes, luid.value.ifType, luid.value.netLuidIndex);
+  if (holder === undefined) return fail('INVALID_PARAMETER', `NetLuidIndex ${luid.value.netLuidIndex} is not allocated for ifType ${luid.value.ifType}`);
+  if (holder !== msg.providerId) return fail('INVALID_PARAMETER', `${luidName(luid.value)} is held by ${holder}, not ${msg.providerId}`);
+  const event: RegistryEvent = {
+    type: 'NetLuidIndexFreed',
+    scope: state.scope,
+    epoch: state.epoch,
+    luid: luid.value,
+    providerId: msg.providerId,
+    causationId: msg.messageId,
+    at,
   };
   return { events: [event], outcome: event };
 }

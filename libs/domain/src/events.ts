@@ -68,11 +68,41 @@ export interface InterfaceRedetected {
   readonly at: string;
 }
 
-export type RegistryEvent = BootEpochStarted | InterfaceRegistered | RegistrationFailed | InterfaceDeregistered | InterfaceRedetected;
+/** A NetLuidIndex allocated to a provider; unlike interface indexes it survives BootEpochs. */
+export interface NetLuidIndexAllocated {
+  readonly type: 'NetLuidIndexAllocated';
+  readonly scope: string;
+  readonly epoch: number;
+  readonly luid: NetLuid;
+  readonly providerId: string;
+  readonly causationId: string;
+  readonly at: string;
+}
+
+export interface NetLuidIndexFreed {
+  readonly type: 'NetLuidIndexFreed';
+  readonly scope: string;
+  readonly epoch: number;
+  readonly luid: NetLuid;
+  readonly providerId: string;
+  readonly causationId: string;
+  readonly at: string;
+}
+
+export type RegistryEvent =
+  | BootEpochStarted
+  | InterfaceRegistered
+  | RegistrationFailed
+  | InterfaceDeregistered
+  | InterfaceRedetected
+  | NetLuidIndexAllocated
+  | NetLuidIndexFreed;
 export const REGISTRY_EVENT_TYPES: readonly RegistryEvent['type'][] = [
   'BootEpochStarted',
   'InterfaceRegistered',
   'RegistrationFailed',
   'InterfaceDeregistered',
   'InterfaceRedetected',
+  'NetLuidIndexAllocated',
+  'NetLuidIndexFreed',
 ];

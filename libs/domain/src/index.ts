@@ -2,6 +2,7 @@ export * from './result';
 export * from './luid';
 export * from './interface-info';
 export * from './allocator';
+export * from './luid-allocations';
 export * from './scope';
 export * from './messages';
 export * from './events';

@@ -42,7 +42,25 @@ export interface MessageRejected {
   readonly luid?: NetLuid;
 }
 
-export type AgentMessage = InterfaceDetected | InterfaceRemoved | BootEpoch;
+/** NdisIfAllocateNetLuidIndex: a NetLuidIndex for `ifType` that no one else in the scope holds. */
+export interface NetLuidIndexRequested {
+  readonly type: 'NetLuidIndexRequested';
+  readonly messageId: string;
+  readonly scope: string;
+  readonly providerId: string;
+  readonly ifType: number;
+}
+
+/** NdisIfFreeNetLuidIndex: gives back an index allocated for that type. */
+export interface NetLuidIndexFreeRequested {
+  readonly type: 'NetLuidIndexFreeRequested';
+  readonly messageId: string;
+  readonly scope: string;
+  readonly providerId: string;
+  readonly luid: NetLuid;
+}
+
+export type AgentMessage = InterfaceDetected | InterfaceRemoved | BootEpoch | NetLuidIndexRequested | NetLuidIndexFreeRequested;
 export type RegistrarMessage = AgentMessage | MessageRejected;
 
 /** A message plus the time the registrar received it: the domain's only clock. */

@@ -347,3 +347,15 @@ describe('any history of three scopes made by decide and evolve', () => {
     );
   });
 });
+
+describe('NetLuidIndex allocations in the read model', () => {
+  it('lists held indexes, drops freed ones, and keeps them across a BootEpoch', () => {
+    const model = emptyReadModel();
+    const base = { scope: 'host-n', epoch: 0, providerId: 'p', at: '2026-11-24T12:00:00.000Z' };
+    project(model, { position: 1, event: { ...base, type: 'NetLuidIndexAllocated', luid: { ifType: 6, netLuidIndex: 1 }, causationId: 'a1' } });
+    project(model, { position: 2, event: { ...base, type: 'NetLuidIndexAllocated', luid: { ifType: 6, netLuidIndex: 2 }, causationId: 'a2' } });
+    project(model, { position: 3, event: { ...base, type: 'NetLuidIndexFreed', luid: { ifType: 6, netLuidIndex: 1 }, causationId: 'f1' } });
+    project(model, { position: 4, event: { type: 'BootEpochStarted', scope: 'host-n', epoch: 1, causationId: 'b1', at: base.at } });
+    expect([...(model.scopes.get('host-n')?.luidIndexes.values() ?? [])].map((v) => v.luid.name)).toEqual(['ethernet_2']);
+  });
+});

@@ -26,6 +26,13 @@ export interface FailureView {
   readonly position: number;
 }
 
+export interface LuidIndexView {
+  readonly luid: NetLuid & { readonly value: string; readonly name: string };
+  readonly providerId: string;
+  readonly allocatedAt: string;
+  readonly position: number;
+}
+
 export interface ScopeView {
   readonly scope: string;
   epoch: number;
@@ -34,6 +41,8 @@ export interface ScopeView {
   readonly interfaces: Map<number, InterfaceView>;
   /** LUID hex value → ifIndex. */
   readonly byLuid: Map<string, number>;
+  /** NetLuidIndexes held by providers, by LUID hex value; they survive BootEpochs. */
+  readonly luidIndexes: Map<string, LuidIndexView>;
   /** Newest last, at most `maxFailures`. */
   readonly failures: FailureView[];
   /** Position of the last event that changed this scope. */
@@ -58,7 +67,7 @@ export function emptyReadModel(maxFailures = 100): ReadModel {
 }
 
 export function emptyScope(scope: string): ScopeView {
-  return { scope, epoch: 0, bootId: undefined, interfaces: new Map(), byLuid: new Map(), failures: [], lastChange: 0, lastChangeAt: undefined };
+  return { scope, epoch: 0, bootId: undefined, interfaces: new Map(), byLuid: new Map(), luidIndexes: new Map(), failures: [], lastChange: 0, lastChangeAt: undefined };
 }
 
 /**
@@ -105,6 +114,14 @@ export function applyToScope(view: ScopeView, event: RegistryEvent, position: nu
       if (event.epoch !== view.epoch) return;
       view.interfaces.delete(event.ifIndex);
       view.byLuid.delete(luidHex(event.luid));
+      break;
+    case 'NetLuidIndexAllocated': {
+      const value = luidHex(event.luid);
+      view.luidIndexes.set(value, { luid: { ...event.luid, value, name: luidName(event.luid) }, providerId: event.providerId, allocatedAt: event.at, position });
+      break;
+    }
+    case 'NetLuidIndexFreed':
+      view.luidIndexes.delete(luidHex(event.luid));
       break;
     case 'RegistrationFailed':
       view.failures.push({

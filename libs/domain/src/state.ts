@@ -1,6 +1,7 @@
 import { type IndexAllocator, createAllocator, markUsed, release, MAX_IF_INDEX } from './allocator';
 import type { InterfaceRegistered, RegistryEvent } from './events';
 import { luidHex } from './luid';
+import { createLuidAllocations, freeLuidIndex, holdLuidIndex, type LuidAllocations } from './luid-allocations';
 
 export interface RegistryOptions {
   /** Highest interface index handed out (65535 by default, lower for tests and quotas). */
@@ -10,6 +11,8 @@ export interface RegistryOptions {
    * its recorded outcome instead of acting twice. Must exceed what Kafka can replay.
    */
   readonly dedupeWindow: number;
+  /** Highest NetLuidIndex handed out per ifType (2^24-1 by default, lower for tests). */
+  readonly maxNetLuidIndex?: number;
 }
 
 export const DEFAULT_OPTIONS: RegistryOptions = { maxIfIndex: MAX_IF_INDEX, dedupeWindow: 100_000 };
@@ -27,6 +30,8 @@ export interface RegistryState {
   allocator: IndexAllocator;
   /** Live registrations of the current epoch by LUID hex value. */
   byLuid: Map<string, InterfaceRegistered>;
+  /** NetLuidIndexes held by providers; not reset by a BootEpoch. */
+  readonly luidIndexes: LuidAllocations;
   /** Outcome per causing message id, oldest first, bounded by dedupeWindow. */
   readonly outcomes: Map<string, RegistryEvent>;
 }
@@ -39,6 +44,7 @@ export function initialState(scope: string, options: RegistryOptions = DEFAULT_O
     bootId: undefined,
     allocator: createAllocator(options.maxIfIndex),
     byLuid: new Map(),
+    luidIndexes: createLuidAllocations(options.maxNetLuidIndex),
     outcomes: new Map(),
   };
 }
@@ -62,6 +68,12 @@ export function evolve(state: RegistryState, event: RegistryEvent): RegistryStat
       if (event.epoch !== state.epoch) break;
       release(state.allocator, event.ifIndex);
       state.byLuid.delete(luidHex(event.luid));
+      break;
+    case 'NetLuidIndexAllocated':
+      holdLuidIndex(state.luidIndexes, event.luid.ifType, event.luid.netLuidIndex, event.providerId);
+      break;
+    case 'NetLuidIndexFreed':
+      freeLuidIndex(state.luidIndexes, event.luid.ifType, event.luid.netLuidIndex);
       break;
     default:
       break;

@@ -117,6 +117,19 @@ export function registerQueryRoutes(app: HttpApp, deps: HttpApiDeps): void {
   );
 
   app.get(
+    '/v1/scopes/:scope/luid-indexes',
+    {
+      schema: { tags, summary: 'NetLuidIndexes held by providers (they survive BootEpochs)', params: ScopeParams, querystring: s.object(ReadOptions), response: errors },
+    },
+    async (request: Req<{ scope: string }, ReadQuery>, reply) => {
+      if (!(await caughtUp(deps, request.query, reply))) return reply;
+      const view = scopeOr404(deps, request.params.scope, reply);
+      if (!view) return reply;
+      return { scope: view.scope, position: position(), items: [...view.luidIndexes.values()] };
+    },
+  );
+
+  app.get(
     '/v1/scopes/:scope/failures',
     {
       schema: { tags, summary: 'Recent registration failures of a scope, newest last', params: ScopeParams, querystring: s.object(ReadOptions), response: errors },
