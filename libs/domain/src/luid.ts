@@ -50,7 +50,8 @@ export function luidFromValue(value: bigint): Checked<NetLuid> {
 
 /** `0x` + 16 hex digits: a stable key and the `value` of the external contract. */
 export function luidHex(luid: NetLuid): string {
-  return `0x${luidValue(luid).toString(16).padStart(16, '0')}`;
+  // String arithmetic: this runs for every event folded, and BigInt is slow on that path.
+  return `0x${luid.ifType.toString(16).padStart(4, '0')}${luid.netLuidIndex.toString(16).padStart(6, '0')}000000`;
 }
 
 /** RFC 2863 ifName in the Windows form, e.g. `ethernet_32768`, `iftype53_2`. */
