@@ -1,5 +1,5 @@
 import type { FailureStatus, RegistryEvent } from './events';
-import type { NetIfInformation } from './interface-info';
+import { UNKNOWN_U32, ZERO_GUID, type NetIfInformation } from './interface-info';
 import { luidHex, luidName, type NetLuid } from './luid';
 
 /** One interface as queries show it. Registered means it exists, not that it is up. */
@@ -86,6 +86,25 @@ export function project(model: ReadModel, { event, position }: PositionedEvent):
   return model;
 }
 
+const UNKNOWN_LOCATION = Object.freeze({ busNumber: UNKNOWN_U32, slotNumber: UNKNOWN_U32, functionNumber: UNKNOWN_U32 });
+
+/**
+ * The same information with its most common values shared instead of copied (defaults,
+ * a permanent address equal to the current one): a read model holds 65,535 interfaces per
+ * scope, and each JSON-parsed event brings its own copies. Same fields, same values.
+ */
+function shareCommonValues(info: NetIfInformation): NetIfInformation {
+  const location = info.physicalLocation;
+  const unknownLocation = location.busNumber === UNKNOWN_U32 && location.slotNumber === UNKNOWN_U32 && location.functionNumber === UNKNOWN_U32;
+  return {
+    ...info,
+    physicalLocation: unknownLocation ? UNKNOWN_LOCATION : location,
+    permanentPhysAddress: info.permanentPhysAddress === info.physAddress ? info.physAddress : info.permanentPhysAddress,
+    interfaceGuid: info.interfaceGuid === ZERO_GUID ? ZERO_GUID : info.interfaceGuid,
+    networkGuid: info.networkGuid === ZERO_GUID ? ZERO_GUID : info.networkGuid,
+  };
+}
+
 export function applyToScope(view: ScopeView, event: RegistryEvent, position: number, maxFailures: number): void {
   switch (event.type) {
     case 'BootEpochStarted':
@@ -102,7 +121,7 @@ export function applyToScope(view: ScopeView, event: RegistryEvent, position: nu
         luid: { ...event.luid, value, name: luidName(event.luid) },
         providerId: event.providerId,
         providerIfContext: event.providerIfContext,
-        info: event.info,
+        info: shareCommonValues(event.info),
         epoch: event.epoch,
         registeredAt: event.at,
         registeredPosition: position,
