@@ -9,8 +9,14 @@ export class ConfigError extends Error {
 
 /** Parses configuration once at start-up; every problem is named by its variable. */
 export function parseConfig<S extends z.ZodType>(schema: S, env: Readonly<Record<string, string | undefined>>): z.infer<S> {
-  const result = schema.safeParse(env);
-  if (result.success) return result.data;
+  let result: ReturnType<S['safeParse']>;
+  try {
+    result = schema.safeParse(env) as ReturnType<S['safeParse']>;
+  } catch (error) {
+    // A transform that refuses a combination of settings throws; report it the same way.
+    throw new ConfigError([error instanceof Error ? error.message : String(error)]);
+  }
+  if (result.success) return result.data as z.infer<S>;
   throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`));
 }
 

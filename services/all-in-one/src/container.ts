@@ -1,5 +1,5 @@
 import { Container, ContainerModule } from 'inversify';
-import { openEventStore } from '@ifreg/event-store';
+import type { EventStore } from '@ifreg/event-store';
 import { buildHttpApi } from '@ifreg/http-api';
 import { InProcessTransport, OutcomeWaiter } from '@ifreg/messaging';
 import { Lifecycle, createLogger, createMetricsRegistry, type Logger } from '@ifreg/platform';
@@ -16,11 +16,11 @@ const platformModule = (config: AllInOneConfig) =>
     bind(TOKENS.Lifecycle).toDynamicValue((ctx) => new Lifecycle(ctx.get(TOKENS.Logger))).inSingletonScope();
   });
 
-const storeModule = new ContainerModule(({ bind }) => {
-  bind(TOKENS.EventStore)
-    .toDynamicValue((ctx) => openEventStore(ctx.get(TOKENS.Config).store))
-    .inSingletonScope();
-});
+/** The store is opened before the container (it may need a round trip), then bound as is. */
+const storeModule = (store: EventStore) =>
+  new ContainerModule(({ bind }) => {
+    bind(TOKENS.EventStore).toConstantValue(store);
+  });
 
 const transportModule = new ContainerModule(({ bind }) => {
   bind(TOKENS.Transport)
@@ -77,8 +77,8 @@ const queryModule = new ContainerModule(({ bind }) => {
     .inSingletonScope();
 });
 
-export async function createContainer(config: AllInOneConfig): Promise<Container> {
+export async function createContainer(config: AllInOneConfig, store: EventStore): Promise<Container> {
   const container = new Container();
-  await container.load(platformModule(config), storeModule, transportModule, registrarModule, queryModule);
+  await container.load(platformModule(config), storeModule(store), transportModule, registrarModule, queryModule);
   return container;
 }

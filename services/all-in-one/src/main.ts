@@ -4,7 +4,10 @@ import { loadConfig } from './config';
 import { startAllInOne } from './start';
 
 /** `npm start`: everything in one process on embedded defaults (DESIGN.md §2.8). */
-startAllInOne(loadConfig(process.env), { handleSignals: true }).catch((error: unknown) => {
+// loadConfig inside the chain: a bad setting is reported like any start-up failure.
+Promise.resolve()
+  .then(() => startAllInOne(loadConfig(process.env), { handleSignals: true }))
+  .catch((error: unknown) => {
   if (error instanceof ConfigError) console.error(error.message);
   else console.error('ifreg failed to start:', error);
   process.exit(1);

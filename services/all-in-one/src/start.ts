@@ -1,6 +1,7 @@
 import type { Outcome } from '@ifreg/messaging';
 import type { AllInOneConfig } from './config';
 import { createContainer } from './container';
+import { describeStore, openEventStore } from '@ifreg/event-store';
 import { registerHostInterfaces } from './register-host';
 import { TOKENS } from './tokens';
 
@@ -15,17 +16,17 @@ export interface RunningAllInOne {
 /** Starts registrar + projection + HTTP API in this process, in dependency order. */
 export async function startAllInOne(config: AllInOneConfig, options: { handleSignals?: boolean } = {}): Promise<RunningAllInOne> {
   const started = process.hrtime.bigint();
-  const container = await createContainer(config);
+  const store = await openEventStore(config.store);
+  const container = await createContainer(config, store);
   const log = container.get(TOKENS.Logger);
   const lifecycle = container.get(TOKENS.Lifecycle);
   if (options.handleSignals) lifecycle.handleSignals();
 
-  const store = container.get(TOKENS.EventStore);
   lifecycle.onStop('event store', () => store.close());
   const readModel = container.get(TOKENS.ReadModel);
   await readModel.start();
   lifecycle.onStop('read model', () => readModel.stop());
-  log.info({ position: readModel.position, scopes: readModel.model.scopes.size, store: config.store.sqlitePath }, 'read model caught up');
+  log.info({ position: readModel.position, scopes: readModel.model.scopes.size, store: describeStore(config.store) }, 'read model caught up');
 
   const transport = container.get(TOKENS.Transport);
   const registrar = container.get(TOKENS.Registrar);

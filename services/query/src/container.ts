@@ -1,5 +1,5 @@
 import { Container, ContainerModule } from 'inversify';
-import { openEventStore } from '@ifreg/event-store';
+import type { EventStore } from '@ifreg/event-store';
 import { buildHttpApi } from '@ifreg/http-api';
 import { Lifecycle, createLogger, createMetricsRegistry } from '@ifreg/platform';
 import { ReadModelService, RebuildTracker, registerProjectionMetrics } from '@ifreg/query';
@@ -14,9 +14,11 @@ const platformModule = (config: QueryConfig) =>
     bind(TOKENS.Lifecycle).toDynamicValue((ctx) => new Lifecycle(ctx.get(TOKENS.Logger))).inSingletonScope();
   });
 
-const storeModule = new ContainerModule(({ bind }) => {
-  bind(TOKENS.EventStore).toDynamicValue((ctx) => openEventStore(ctx.get(TOKENS.Config).store)).inSingletonScope();
-});
+/** The store is opened before the container (it may need a round trip), then bound as is. */
+const storeModule = (store: EventStore) =>
+  new ContainerModule(({ bind }) => {
+    bind(TOKENS.EventStore).toConstantValue(store);
+  });
 
 const projectionModule = new ContainerModule(({ bind }) => {
   bind(TOKENS.ReadModel)
@@ -49,8 +51,8 @@ const httpModule = new ContainerModule(({ bind }) => {
     .inSingletonScope();
 });
 
-export async function createContainer(config: QueryConfig): Promise<Container> {
+export async function createContainer(config: QueryConfig, store: EventStore): Promise<Container> {
   const container = new Container();
-  await container.load(platformModule(config), storeModule, projectionModule, httpModule);
+  await container.load(platformModule(config), storeModule(store), projectionModule, httpModule);
   return container;
 }

@@ -4,7 +4,10 @@ import { loadConfig } from './config';
 import { startQuery } from './start';
 
 /** The query service as its own process; run as many replicas as you like. */
-startQuery(loadConfig(process.env), { handleSignals: true }).catch((error: unknown) => {
+// loadConfig inside the chain: a bad setting is reported like any start-up failure.
+Promise.resolve()
+  .then(() => startQuery(loadConfig(process.env), { handleSignals: true }))
+  .catch((error: unknown) => {
   if (error instanceof ConfigError) console.error(error.message);
   else console.error('ifreg query service failed to start:', error);
   process.exit(1);

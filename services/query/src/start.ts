@@ -1,5 +1,6 @@
 import type { QueryConfig } from './config';
 import { createContainer } from './container';
+import { describeStore, openEventStore } from '@ifreg/event-store';
 import { TOKENS } from './tokens';
 
 export interface RunningQuery {
@@ -12,12 +13,12 @@ export interface RunningQuery {
  * the store's history into its read model, then follows it live.
  */
 export async function startQuery(config: QueryConfig, options: { handleSignals?: boolean } = {}): Promise<RunningQuery> {
-  const container = await createContainer(config);
+  const store = await openEventStore(config.store);
+  const container = await createContainer(config, store);
   const log = container.get(TOKENS.Logger);
   const lifecycle = container.get(TOKENS.Lifecycle);
   if (options.handleSignals) lifecycle.handleSignals();
 
-  const store = container.get(TOKENS.EventStore);
   lifecycle.onStop('event store', () => store.close());
   const readModel = container.get(TOKENS.ReadModel);
   lifecycle.onStop('read model', () => readModel.stop());
@@ -30,6 +31,6 @@ export async function startQuery(config: QueryConfig, options: { handleSignals?:
 
   const started = Date.now();
   await readModel.start();
-  log.info({ url, position: readModel.position, scopes: readModel.model.scopes.size, catchUpMs: Date.now() - started }, 'query service caught up');
+  log.info({ url, store: describeStore(config.store), position: readModel.position, scopes: readModel.model.scopes.size, catchUpMs: Date.now() - started }, 'query service caught up');
   return { url, stop: () => lifecycle.stop() };
 }

@@ -1,5 +1,5 @@
 import { Container, ContainerModule } from 'inversify';
-import { openEventStore } from '@ifreg/event-store';
+import type { EventStore } from '@ifreg/event-store';
 import { KafkaAgentConsumer, KafkaDeadLetterPublisher, KafkaOutcomePublisher, createKafka } from '@ifreg/messaging';
 import { Lifecycle, createLogger, createMetricsRegistry } from '@ifreg/platform';
 import { RegistrarService, ScopeCache, createRegistrarMetrics } from '@ifreg/registrar';
@@ -14,9 +14,11 @@ const platformModule = (config: RegistrarConfig) =>
     bind(TOKENS.Lifecycle).toDynamicValue((ctx) => new Lifecycle(ctx.get(TOKENS.Logger))).inSingletonScope();
   });
 
-const storeModule = new ContainerModule(({ bind }) => {
-  bind(TOKENS.EventStore).toDynamicValue((ctx) => openEventStore(ctx.get(TOKENS.Config).store)).inSingletonScope();
-});
+/** The store is opened before the container (it may need a round trip), then bound as is. */
+const storeModule = (store: EventStore) =>
+  new ContainerModule(({ bind }) => {
+    bind(TOKENS.EventStore).toConstantValue(store);
+  });
 
 const kafkaModule = new ContainerModule(({ bind }) => {
   bind(TOKENS.Kafka).toDynamicValue((ctx) => createKafka(ctx.get(TOKENS.Config).kafka, ctx.get(TOKENS.Logger))).inSingletonScope();
@@ -63,8 +65,8 @@ const registrarModule = new ContainerModule(({ bind }) => {
     .inSingletonScope();
 });
 
-export async function createContainer(config: RegistrarConfig): Promise<Container> {
+export async function createContainer(config: RegistrarConfig, store: EventStore): Promise<Container> {
   const container = new Container();
-  await container.load(platformModule(config), storeModule, kafkaModule, registrarModule);
+  await container.load(platformModule(config), storeModule(store), kafkaModule, registrarModule);
   return container;
 }

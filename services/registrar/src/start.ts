@@ -2,6 +2,7 @@ import { buildOpsServer } from '@ifreg/http-api';
 import { ensureTopics } from '@ifreg/messaging';
 import type { RegistrarConfig } from './config';
 import { createContainer } from './container';
+import { describeStore, openEventStore } from '@ifreg/event-store';
 import { TOKENS } from './tokens';
 
 export interface RunningRegistrar {
@@ -16,7 +17,8 @@ export interface RunningRegistrar {
  * committed after its append), disconnect producers, close the store.
  */
 export async function startRegistrar(config: RegistrarConfig, options: { handleSignals?: boolean } = {}): Promise<RunningRegistrar> {
-  const container = await createContainer(config);
+  const store = await openEventStore(config.store);
+  const container = await createContainer(config, store);
   const log = container.get(TOKENS.Logger);
   const lifecycle = container.get(TOKENS.Lifecycle);
   if (options.handleSignals) lifecycle.handleSignals();
@@ -32,7 +34,6 @@ export async function startRegistrar(config: RegistrarConfig, options: { handleS
     await admin.disconnect();
   }
 
-  const store = container.get(TOKENS.EventStore);
   lifecycle.onStop('event store', () => store.close());
   const outcomes = container.get(TOKENS.Outcomes);
   const deadLetters = container.get(TOKENS.DeadLetters);
@@ -51,6 +52,6 @@ export async function startRegistrar(config: RegistrarConfig, options: { handleS
   lifecycle.onStop('consumer', () => consumer.stop());
   const address = ops.server.address();
   const url = `http://${config.http.host}:${typeof address === 'object' && address ? address.port : config.http.port}`;
-  log.info({ brokers: config.kafka.brokers, topic: config.kafka.topics.agentMessages, group: config.groupId, store: config.store, url }, 'registrar started');
+  log.info({ brokers: config.kafka.brokers, topic: config.kafka.topics.agentMessages, group: config.groupId, store: describeStore(config.store), url }, 'registrar started');
   return { url, stop: () => lifecycle.stop() };
 }

@@ -1,0 +1,70 @@
+import type { Pool } from 'pg';
+import { ANY, ConcurrencyError, NO_STREAM, type AppendResult, type EventData, type ExpectedRevision } from '../port';
+import { isUniqueViolation } from './postgres-errors';
+import { batchJson } from './postgres-rows';
+import type { StoreNames } from './postgres-schema';
+
+/** What append_events (postgres-append-sql.ts) read under the lock, and how many rows it inserted. */
+interface AppendState {
+  readonly head_position: string;
+  readonly stream_revision: number | null;
+  readonly stream_position: string | null;
+  readonly found_count: number;
+  readonly found_position: string | null;
+  readonly foreign_id: string | null;
+  readonly foreign_stream: string | null;
+  readonly inserted: number;
+}
+
+/** One append: one call of the store's append_events function, one transaction, one round trip. */
+export class PostgresAppend {
+  private readonly call: string;
+  private readonly revisionQuery: string;
+
+  constructor(private readonly names: StoreNames) {
+    this.call = `SELECT * FROM "${names.schema}".append_events($1, $2, $3, $4)`;
+    this.revisionQuery = `SELECT max(revision) AS revision FROM ${names.table} WHERE stream = $1`;
+  }
+
+  async run(pool: Pool, stream: string, events: readonly EventData[], expected: ExpectedRevision): Promise<AppendResult> {
+    const ids = events.map((e) => e.id);
+    if (new Set(ids).size !== ids.length) throw new Error(`stream ${stream}: the batch repeats an event id`);
+    const state = await this.callFunction(pool, stream, ids, events, expected);
+    const current = state.stream_revision ?? NO_STREAM;
+    const stale = expected !== ANY && expected !== current;
+    const redelivered = recordedPosition(stream, events.length, state, stale ? expected : undefined, current);
+    if (redelivered !== undefined) return { nextExpectedRevision: current, position: redelivered };
+    if (stale) throw new ConcurrencyError(stream, expected, current);
+    if (events.length === 0) return { nextExpectedRevision: current, position: Number(state.stream_position ?? 0) };
+    if (state.inserted !== events.length) throw new Error(`stream ${stream}: append_events inserted ${state.inserted} of ${events.length} events`);
+    return { nextExpectedRevision: current + events.length, position: Number(state.head_position) + events.length };
+  }
+
+  private async callFunction(pool: Pool, stream: string, ids: string[], events: readonly EventData[], expected: ExpectedRevision): Promise<AppendState> {
+    try {
+      const values = [stream, expected === ANY ? null : expected, ids, batchJson(events)];
+      const { rows: [state] } = await pool.query<AppendState>({ name: `${this.names.schema}.append`, text: this.call, values });
+      if (state === undefined) throw new Error('append_events answered no row');
+      return state;
+    } catch (error) {
+      // The lock makes this unreachable for our writers; the constraint is the backstop.
+      if (!isUniqueViolation(error, 'events_stream_revision_key')) throw error;
+      const { rows } = await pool.query<{ revision: number | null }>(this.revisionQuery, [stream]);
+      throw new ConcurrencyError(stream, expected, rows[0]?.revision ?? NO_STREAM);
+    }
+  }
+}
+
+/**
+ * Idempotency, as in the SQLite adapter: when every id of the batch is already in this
+ * stream (a redelivered message) answers the position of the last of them; when none
+ * is, undefined. A partial overlap after the stream moved is a ConcurrencyError
+ * (re-reading resolves it); with an up-to-date expected revision it is a caller bug.
+ */
+function recordedPosition(stream: string, count: number, state: AppendState, staleExpected: ExpectedRevision | undefined, current: number): number | undefined {
+  if (state.foreign_id !== null) throw new Error(`event id ${state.foreign_id} is already recorded in stream ${state.foreign_stream ?? '?'}, not ${stream}`);
+  if (state.found_count === 0) return undefined;
+  if (state.found_count === count) return Number(state.found_position);
+  if (staleExpected !== undefined) throw new ConcurrencyError(stream, staleExpected, current);
+  throw new Error(`stream ${stream}: ${state.found_count} of ${count} event ids are already recorded; a batch must be all new or all redelivered`);
+}

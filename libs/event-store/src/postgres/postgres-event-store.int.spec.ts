@@ -1,0 +1,205 @@
+import { randomUUID } from 'node:crypto';
+import { Client, Pool } from 'pg';
+import { ConcurrencyError, NO_STREAM, type EventStore, type RecordedEvent } from '../port';
+import { eventStoreContract, makeEvents, sleep, waitFor } from '../testing';
+import { PostgresEventStore, type PostgresEventStoreOptions } from './postgres-event-store';
+import { storeNames } from './postgres-schema';
+import { PrivatePostgres, privateServerUnavailable, unreachableReason } from './postgres-test-server';
+
+// Against the machine's PostgreSQL (tools/ci/postgres.sh starts it); each test gets a schema of its own.
+const url = process.env.IFREG_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const unreachable = unreachableReason(url);
+if (unreachable !== undefined && process.env.IFREG_REQUIRE_POSTGRES === '1') {
+  throw new Error(`IFREG_REQUIRE_POSTGRES=1 but PostgreSQL at ${url} is unreachable: ${unreachable}`);
+}
+if (unreachable !== undefined) console.warn(`PostgreSQL at ${url} is unreachable (${unreachable}): its specs are skipped`);
+const describePostgres = unreachable === undefined ? describe : describe.skip;
+
+const noPrivateServer = privateServerUnavailable();
+if (noPrivateServer !== undefined) console.warn(`no private PostgreSQL instance (${noPrivateServer}): the server-restart spec is skipped`);
+const describePrivateServer = noPrivateServer === undefined ? describe : describe.skip;
+
+const freshSchema = (): string => `t_${randomUUID().replaceAll('-', '')}`;
+const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+const positions = (events: readonly RecordedEvent[]): number[] => events.map((e) => e.position);
+
+describePostgres('postgres event store', () => {
+  let admin: Pool;
+  const schemas = new Map<EventStore, string>();
+  const open = async (schema: string, options: Partial<PostgresEventStoreOptions> = {}): Promise<PostgresEventStore> => {
+    const store = await PostgresEventStore.create({ connectionString: url, schema, pollIntervalMs: 20, maxPollIntervalMs: 500, poolSize: 5, ...options });
+    schemas.set(store, schema);
+    return store;
+  };
+  const dispose = async (store: EventStore): Promise<void> => {
+    await store.close();
+    await admin.query(`DROP SCHEMA IF EXISTS "${schemas.get(store) ?? 'missing'}" CASCADE`);
+    schemas.delete(store);
+  };
+
+  beforeAll(() => {
+    admin = new Pool({ connectionString: url, max: 2 });
+  });
+  afterAll(async () => {
+    await admin.end();
+  });
+
+  eventStoreContract('postgres', () => open(freshSchema()), dispose);
+
+  describe('a second store opened on an existing schema', () => {
+    it('sees the events and continues their positions', async () => {
+      const schema = freshSchema();
+      const first = await open(schema);
+      const second = await open(schema);
+      try {
+        await first.append('order-1', makeEvents('a', 3), NO_STREAM);
+        expect((await second.readStream('order-1')).map((e) => e.id)).toEqual(['a-0', 'a-1', 'a-2']);
+        expect(await second.append('order-1', makeEvents('b', 1), 2)).toEqual({ nextExpectedRevision: 3, position: 4 });
+        await expect(first.append('order-1', makeEvents('c', 1), 2)).rejects.toBeInstanceOf(ConcurrencyError);
+      } finally {
+        await first.close();
+        await dispose(second);
+      }
+    });
+  });
+
+  describe('four stores on one schema, as four processes, appending single events to their own streams at once', () => {
+    it('hand out gap-free positions in commit order, and a fifth store subscribed from 0 receives exactly that order', async () => {
+      const schema = freshSchema();
+      const writers = await Promise.all(range(1, 4).map(() => open(schema)));
+      const reader = await open(schema);
+      try {
+        const received: RecordedEvent[] = [];
+        const subscription = reader.subscribeAll((batch) => void received.push(...batch), { from: 0, batchSize: 7 });
+        await Promise.all(writers.map(async (writer, w) => {
+          for (const [i, event] of makeEvents(`w${w}`, 25).entries()) await writer.append(`order-${w}`, [event], i - 1);
+        }));
+        await waitFor(() => received.length >= 100, 10_000, 'the 100 events');
+        await sleep(50);
+        await subscription.close();
+
+        expect(positions(received)).toEqual(range(1, 100));
+        expect(received).toEqual(await reader.readAll(0, 1000));
+        for (const w of range(0, 3)) {
+          const own = received.filter((e) => e.stream === `order-${w}`);
+          expect(own.map((e) => e.revision)).toEqual(range(0, 24));
+          expect(own.map((e) => e.id)).toEqual(makeEvents(`w${w}`, 25).map((e) => e.id));
+        }
+        // The writers interleaved, and each append's transaction id (taken at its first
+        // write, under the lock) exceeds the previous one's: positions follow commit order.
+        const switches = received.filter((e, i) => i > 0 && e.stream !== received[i - 1]?.stream).length;
+        expect(switches).toBeGreaterThan(3);
+        const { rows } = await admin.query<{ position: string; tx: string }>(`SELECT position, tx::text FROM "${schema}".events ORDER BY position`);
+        const txs = rows.map((r) => BigInt(r.tx));
+        expect(txs.every((tx, i) => i === 0 || tx > (txs[i - 1] ?? 0n))).toBe(true);
+      } finally {
+        await Promise.all(writers.map((w) => w.close()));
+        await dispose(reader);
+      }
+    });
+  });
+
+  describe('a transaction that holds the append lock and commits late', () => {
+    // With positions from a sequence alone, the second append's row (position 3) would be
+    // visible while position 2 is still uncommitted, and a reader at 3 would never read 2.
+    it('makes later appends wait, so a subscriber cannot see a later position first', async () => {
+      const schema = freshSchema();
+      const store = await open(schema);
+      const other = await open(schema);
+      const slow = new Client({ connectionString: url });
+      await slow.connect();
+      try {
+        const received: RecordedEvent[] = [];
+        const subscription = store.subscribeAll((batch) => void received.push(...batch), { from: 0 });
+        await store.append('order-1', makeEvents('a', 1), NO_STREAM);
+        await waitFor(() => received.length >= 1, 5000, 'the first event');
+
+        // Another process in the middle of an append: it holds the lock and has written position 2.
+        await slow.query(`BEGIN; ${storeNames(schema).lock}`);
+        await slow.query(`INSERT INTO "${schema}".events (position, stream, revision, id, type, data, metadata)
+                          VALUES (2, 'order-slow', 0, 'slow-0', 'Tested', '{}', '{}')`);
+        let appended: number | undefined;
+        const pending = other.append('order-2', makeEvents('b', 1), NO_STREAM).then((r) => (appended = r.position));
+        await sleep(300);
+        expect(appended).toBeUndefined();
+        expect(positions(received)).toEqual([1]);
+        expect(positions(await store.readAll(0, 10))).toEqual([1]);
+
+        await slow.query('COMMIT');
+        await pending;
+        expect(appended).toBe(3);
+        await waitFor(() => received.length >= 3, 5000, 'events 2 and 3');
+        await subscription.close();
+        expect(received.map((e) => [e.position, e.id])).toEqual([[1, 'a-0'], [2, 'slow-0'], [3, 'b-0']]);
+      } finally {
+        await slow.end();
+        await other.close();
+        await dispose(store);
+      }
+    });
+  });
+});
+
+describePrivateServer('a postgres store whose server restarts (a private PostgreSQL instance)', () => {
+  let server: PrivatePostgres | undefined;
+  beforeAll(async () => {
+    server = await PrivatePostgres.start();
+  }, 60_000);
+  afterAll(async () => {
+    await server?.stop();
+  }, 60_000);
+
+  it('keeps its subscription going from the last delivered position, losing and reordering nothing', async () => {
+    if (!server) throw new Error('the private server did not start');
+    // Two stores, as two processes. The reader polls far apart: the writer's events after
+    // the restart reach it quickly only if its LISTEN connection came back.
+    const store = await PostgresEventStore.create({ connectionString: server.url });
+    const reader = await PostgresEventStore.create({ connectionString: server.url, pollIntervalMs: 15_000, maxPollIntervalMs: 15_000 });
+    try {
+      const received: RecordedEvent[] = [];
+      const errors: unknown[] = [];
+      const subscription = reader.subscribeAll((batch) => void received.push(...batch), { from: 0, batchSize: 7, onError: (e) => errors.push(e) });
+      const expected: string[] = [];
+      let failedAppends = 0;
+      // One writer, 3 events per append; an append cut off by the restart is retried with the
+      // same ids and expected revision, which is a no-op if it had committed.
+      const appendAll = async (): Promise<void> => {
+        const revisions = new Map<string, number>();
+        for (let i = 0; i < 60; i++) {
+          const stream = `order-${i % 3}`;
+          const events = makeEvents(`e${i}`, 3);
+          const revision = revisions.get(stream) ?? NO_STREAM;
+          for (;;) {
+            try {
+              revisions.set(stream, (await store.append(stream, events, revision)).nextExpectedRevision);
+              break;
+            } catch (error) {
+              if (error instanceof ConcurrencyError) throw error;
+              failedAppends += 1;
+              await sleep(50);
+            }
+          }
+          expected.push(...events.map((e) => e.id));
+          await sleep(10);
+        }
+      };
+      const appending = appendAll();
+      await waitFor(() => received.length >= 30, 10_000, 'events before the restart');
+      await server.restart();
+      const restartedAt = received.length;
+      await appending;
+      await waitFor(() => received.length >= 180, 10_000, 'every event after the restart');
+      await sleep(100);
+      await subscription.close();
+
+      expect(failedAppends).toBeGreaterThan(0);
+      expect(restartedAt).toBeLessThan(180);
+      expect(errors).toEqual([]);
+      expect(positions(received)).toEqual(range(1, 180));
+      expect(received.map((e) => e.id)).toEqual(expected);
+    } finally {
+      await reader.close();
+      await store.close();
+    }
+  }, 60_000);
+});

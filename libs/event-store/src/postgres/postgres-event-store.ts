@@ -1,0 +1,133 @@
+import { Pool } from 'pg';
+import { CatchUpSubscription } from '../catch-up-subscription';
+import {
+  type AllHandler, type AppendResult, type EventData, type EventStore, type ExpectedRevision,
+  type RecordedEvent, type SubscribeOptions, type Subscription,
+} from '../port';
+import { PostgresAppend } from './postgres-append';
+import { PostgresNotifier } from './postgres-notifier';
+import { EVENT_COLUMNS, toRecordedEvent, type EventRow } from './postgres-rows';
+import { schemaSql, storeNames, type StoreNames } from './postgres-schema';
+import { subscriptionSource, type SubscriptionSourceOptions } from './postgres-subscription';
+
+export interface PostgresEventStoreOptions {
+  /** e.g. postgres://user@host:5432/db */
+  readonly connectionString: string;
+  /** The schema holding the `events` table; created when missing. Default 'ifreg'. */
+  readonly schema?: string;
+  /** First poll delay of a caught-up subscription; it doubles up to maxPollIntervalMs. Default 100. */
+  readonly pollIntervalMs?: number;
+  /** Longest poll delay. Polling only backs up LISTEN/NOTIFY, so it can be long. Default 5000. */
+  readonly maxPollIntervalMs?: number;
+  /** Connections of the pool. Default 10. */
+  readonly poolSize?: number;
+  /** How long a subscription retries a lost connection before it reports the error to onError. Default 60000. */
+  readonly reconnectTimeoutMs?: number;
+}
+
+/**
+ * The shared store: several registrar and query processes on one PostgreSQL database.
+ * Writers serialise on an advisory lock so positions are gap-free and in commit order
+ * (see postgres-append-sql.ts); readers just read `position > from`. Subscriptions wake on
+ * LISTEN/NOTIFY and poll with back-off, and ride out a server restart.
+ */
+export class PostgresEventStore implements EventStore {
+  private readonly names: StoreNames;
+  private readonly pool: Pool;
+  private readonly appender: PostgresAppend;
+  private readonly notifier: PostgresNotifier;
+  private readonly subscriptions = new Set<Subscription>();
+  private readonly sourceOptions: SubscriptionSourceOptions;
+  private readonly readAllQuery: string;
+  private readonly readStreamQuery: string;
+
+  /** Opens the store and creates its schema and table when missing. */
+  static async create(options: PostgresEventStoreOptions): Promise<PostgresEventStore> {
+    const store = new PostgresEventStore(options);
+    try {
+      await store.init();
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+    return store;
+  }
+
+  /** Connects lazily; call init() (or use create) before the first append to a new database. */
+  constructor(options: PostgresEventStoreOptions) {
+    this.names = storeNames(options.schema ?? 'ifreg');
+    this.pool = new Pool({
+      connectionString: options.connectionString,
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: 10_000,
+      application_name: 'ifreg-event-store',
+    });
+    // An idle connection the server closed (a restart) is dropped by the pool and
+    // replaced on the next query; without a listener the event would crash the process.
+    this.pool.on('error', () => undefined);
+    this.appender = new PostgresAppend(this.names);
+    this.notifier = new PostgresNotifier({ connectionString: options.connectionString, channel: this.names.channel });
+    const pollIntervalMs = options.pollIntervalMs ?? 100;
+    this.sourceOptions = {
+      readAll: (from, limit) => this.readAll(from, limit),
+      notifier: this.notifier,
+      pollIntervalMs,
+      maxPollIntervalMs: Math.max(options.maxPollIntervalMs ?? 5000, pollIntervalMs),
+      reconnectTimeoutMs: options.reconnectTimeoutMs ?? 60_000,
+    };
+    this.readAllQuery = `SELECT ${EVENT_COLUMNS} FROM ${this.names.table} WHERE position > $1 ORDER BY position LIMIT $2`;
+    this.readStreamQuery = `SELECT ${EVENT_COLUMNS} FROM ${this.names.table} WHERE stream = $1 AND revision >= $2 ORDER BY revision`;
+  }
+
+  async init(): Promise<void> {
+    await this.pool.query(schemaSql(this.names));
+  }
+
+  /**
+   * A connection lost during the call leaves the outcome unknown: append the same events
+   * again with the same expected revision; if they were recorded it is a no-op.
+   */
+  async append(stream: string, events: readonly EventData[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
+    const result = await this.appender.run(this.pool, stream, events, expectedRevision);
+    // Subscriptions of this store need not wait for the notification's round trip.
+    this.notifier.wake();
+    return result;
+  }
+
+  async readStream(stream: string, fromRevision = 0): Promise<RecordedEvent[]> {
+    const { rows } = await this.pool.query<EventRow>({ name: `${this.names.schema}.read-stream`, text: this.readStreamQuery, values: [stream, fromRevision] });
+    return rows.map(toRecordedEvent);
+  }
+
+  async readAll(from: number, limit: number): Promise<RecordedEvent[]> {
+    const { rows } = await this.pool.query<EventRow>({ name: `${this.names.schema}.read-all`, text: this.readAllQuery, values: [from, limit] });
+    return rows.map(toRecordedEvent);
+  }
+
+  async headPosition(): Promise<number> {
+    const { rows } = await this.pool.query<{ head: string }>(`SELECT coalesce(max(position), 0) AS head FROM ${this.names.table}`);
+    return Number(rows[0]?.head ?? 0);
+  }
+
+  subscribeAll(handler: AllHandler, options: SubscribeOptions): Subscription {
+    this.notifier.start();
+    const closing = new AbortController();
+    const inner = new CatchUpSubscription(subscriptionSource(this.sourceOptions, closing.signal), handler, options);
+    const subscription: Subscription = {
+      close: async () => {
+        closing.abort();
+        await inner.close();
+        this.subscriptions.delete(subscription);
+      },
+    };
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  /** Subscriptions first (each waits for its running handler call), then the listener and the pool. */
+  async close(): Promise<void> {
+    await Promise.all([...this.subscriptions].map((s) => s.close()));
+    await this.notifier.close();
+    if (!this.pool.ended) await this.pool.end();
+  }
+}
