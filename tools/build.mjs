@@ -1,7 +1,10 @@
 // Transpiles every workspace package's src/ to dist/ with swc (type checking is `npm run typecheck`).
-// One process for the whole workspace keeps `npm start` quick.
+// One process for the whole workspace keeps `npm start` quick. Safe to run while built
+// services run or other builds run (tests spawn built processes in parallel): each file is
+// written to a temporary name and renamed over the old one, nothing is deleted first; files
+// whose source is gone are removed at the end.
 import { transformFile } from '@swc/core';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -9,12 +12,26 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const swcrc = JSON.parse(await readFile(join(root, '.swcrc'), 'utf8'));
 delete swcrc.$schema;
 
-async function* sources(dir) {
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) yield* sources(path);
-    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts') && !entry.name.endsWith('.d.ts')) yield path;
+async function* files(dir, keep) {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return;
   }
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) yield* files(path, keep);
+    else if (keep(entry.name)) yield path;
+  }
+}
+
+const isSource = (name) => name.endsWith('.ts') && !name.endsWith('.spec.ts') && !name.endsWith('.d.ts');
+
+async function writeAtomically(path, content) {
+  const temp = `${path}.${process.pid}.tmp`;
+  await writeFile(temp, content);
+  await rename(temp, path);
 }
 
 const started = Date.now();
@@ -23,20 +40,24 @@ for (const group of ['libs', 'services']) {
   for (const pkg of await readdir(join(root, group))) {
     const src = join(root, group, pkg, 'src');
     const dist = join(root, group, pkg, 'dist');
-    await rm(dist, { recursive: true, force: true });
+    const written = new Set();
     const jobs = [];
-    for await (const file of sources(src)) {
+    for await (const file of files(src, isSource)) {
       const out = join(dist, relative(src, file)).replace(/\.ts$/, '.js');
+      written.add(out).add(`${out}.map`);
       jobs.push(
         transformFile(file, { ...swcrc, swcrc: false, sourceFileName: relative(dirname(out), file) }).then(async ({ code, map }) => {
           await mkdir(dirname(out), { recursive: true });
-          await writeFile(out, `${code}\n//# sourceMappingURL=${out.split('/').pop()}.map\n`);
-          if (map) await writeFile(`${out}.map`, map);
+          await writeAtomically(out, `${code}\n//# sourceMappingURL=${out.split('/').pop()}.map\n`);
+          if (map) await writeAtomically(`${out}.map`, map);
         }),
       );
       count++;
     }
     await Promise.all(jobs);
+    for await (const stale of files(dist, (name) => !name.endsWith('.tmp'))) {
+      if (!written.has(stale)) await rm(stale, { force: true });
+    }
   }
 }
 console.log(`built ${count} files in ${Date.now() - started} ms`);

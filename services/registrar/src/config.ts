@@ -10,6 +10,8 @@ const schema = z
     ...kafkaEnvSchema.shape,
     IFREG_KAFKA_GROUP: z.string().min(1).default('ifreg-registrar'),
     IFREG_BATCH_SIZE: env.int(500, 1, 5000),
+    // How long the group waits for a silent (crashed) member before handing its partitions on.
+    IFREG_KAFKA_SESSION_TIMEOUT_MS: env.int(10_000, 6_000, 300_000),
     IFREG_MAX_IF_INDEX: env.int(65535, 1, 65535),
     IFREG_DEDUPE_WINDOW: env.int(100_000, 1_000, 10_000_000),
     IFREG_HTTP_PORT: env.port(8081),
@@ -21,6 +23,7 @@ const schema = z
     kafka: kafkaSettingsFromEnv(c, 'ifreg-registrar'),
     groupId: c.IFREG_KAFKA_GROUP,
     batchSize: c.IFREG_BATCH_SIZE,
+    sessionTimeoutMs: c.IFREG_KAFKA_SESSION_TIMEOUT_MS,
     store: storeSettings(c),
     registry: { maxIfIndex: c.IFREG_MAX_IF_INDEX, dedupeWindow: c.IFREG_DEDUPE_WINDOW },
     http: { port: c.IFREG_HTTP_PORT, host: c.IFREG_HTTP_HOST },
