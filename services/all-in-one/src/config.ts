@@ -3,35 +3,38 @@ import { storeEnvSchema, storeSettings } from '@ifreg/event-store';
 import { env, parseConfig } from '@ifreg/platform';
 
 /** Every setting of the all-in-one service, from the environment (README "Configuration"). */
-const schema = z
-  .object({
-    ...storeEnvSchema.shape,
-    IFREG_HTTP_PORT: env.port(8080),
-    IFREG_HTTP_HOST: z.string().min(1).optional(),
-    IFREG_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
-    IFREG_MAX_IF_INDEX: env.int(65535, 1, 65535),
-    IFREG_DEDUPE_WINDOW: env.int(100_000, 1_000, 10_000_000),
-    IFREG_REGISTER_HOST: env.bool(true),
-    IFREG_HOST_SCOPE: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 characters of [A-Za-z0-9._-]').default('local'),
-    IFREG_MAX_WAIT_MS: env.int(30_000, 100, 600_000),
-    IFREG_WATCH_HISTORY: env.int(10_000, 0, 10_000_000),
-    IFREG_LOG_LEVEL: env.logLevel(),
-    IFREG_LOG_PRETTY: env.bool(false),
-  })
-  .transform((c) => ({
-    http: {
-      port: c.IFREG_HTTP_PORT,
-      // Without a token, bind to loopback only (DESIGN §2.9).
-      host: c.IFREG_HTTP_HOST ?? (c.IFREG_TOKEN ? '0.0.0.0' : '127.0.0.1'),
-      token: c.IFREG_TOKEN,
-      maxWaitMs: c.IFREG_MAX_WAIT_MS,
-    },
-    store: storeSettings(c),
-    registry: { maxIfIndex: c.IFREG_MAX_IF_INDEX, dedupeWindow: c.IFREG_DEDUPE_WINDOW },
-    host: { register: c.IFREG_REGISTER_HOST, scope: c.IFREG_HOST_SCOPE },
-    watchHistory: c.IFREG_WATCH_HISTORY,
-    log: { level: c.IFREG_LOG_LEVEL, pretty: c.IFREG_LOG_PRETTY },
-  }));
+const envSchema = z.object({
+  ...storeEnvSchema.shape,
+  IFREG_HTTP_PORT: env.port(8080),
+  IFREG_HTTP_HOST: z.string().min(1).optional(),
+  IFREG_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  IFREG_MAX_IF_INDEX: env.int(65535, 1, 65535),
+  IFREG_DEDUPE_WINDOW: env.int(100_000, 1_000, 10_000_000),
+  IFREG_REGISTER_HOST: env.bool(true),
+  IFREG_HOST_SCOPE: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 characters of [A-Za-z0-9._-]').default('local'),
+  IFREG_MAX_WAIT_MS: env.int(30_000, 100, 600_000),
+  IFREG_WATCH_HISTORY: env.int(10_000, 0, 10_000_000),
+  IFREG_LOG_LEVEL: env.logLevel(),
+  IFREG_LOG_PRETTY: env.bool(false),
+});
+
+/** Every variable this service reads (checked against docker-compose.yml by tools/compose). */
+export const ENV_KEYS: readonly string[] = Object.keys(envSchema.shape);
+
+const schema = envSchema.transform((c) => ({
+  http: {
+    port: c.IFREG_HTTP_PORT,
+    // Without a token, bind to loopback only (DESIGN §2.9).
+    host: c.IFREG_HTTP_HOST ?? (c.IFREG_TOKEN ? '0.0.0.0' : '127.0.0.1'),
+    token: c.IFREG_TOKEN,
+    maxWaitMs: c.IFREG_MAX_WAIT_MS,
+  },
+  store: storeSettings(c),
+  registry: { maxIfIndex: c.IFREG_MAX_IF_INDEX, dedupeWindow: c.IFREG_DEDUPE_WINDOW },
+  host: { register: c.IFREG_REGISTER_HOST, scope: c.IFREG_HOST_SCOPE },
+  watchHistory: c.IFREG_WATCH_HISTORY,
+  log: { level: c.IFREG_LOG_LEVEL, pretty: c.IFREG_LOG_PRETTY },
+}));
 
 export type AllInOneConfig = z.infer<typeof schema>;
 export const loadConfig = (source: Readonly<Record<string, string | undefined>>): AllInOneConfig => parseConfig(schema, source);

@@ -4,31 +4,34 @@ import { kafkaEnvSchema, kafkaSettingsFromEnv } from '@ifreg/messaging';
 import { env, parseConfig } from '@ifreg/platform';
 
 /** Settings of the registrar service (README "Run the registrar and an agent with Kafka"). */
-const schema = z
-  .object({
-    ...storeEnvSchema.shape,
-    ...kafkaEnvSchema.shape,
-    IFREG_KAFKA_GROUP: z.string().min(1).default('ifreg-registrar'),
-    IFREG_BATCH_SIZE: env.int(500, 1, 5000),
-    // How long the group waits for a silent (crashed) member before handing its partitions on.
-    IFREG_KAFKA_SESSION_TIMEOUT_MS: env.int(10_000, 6_000, 300_000),
-    IFREG_MAX_IF_INDEX: env.int(65535, 1, 65535),
-    IFREG_DEDUPE_WINDOW: env.int(100_000, 1_000, 10_000_000),
-    IFREG_HTTP_PORT: env.port(8081),
-    IFREG_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
-    IFREG_LOG_LEVEL: env.logLevel(),
-    IFREG_LOG_PRETTY: env.bool(false),
-  })
-  .transform((c) => ({
-    kafka: kafkaSettingsFromEnv(c, 'ifreg-registrar'),
-    groupId: c.IFREG_KAFKA_GROUP,
-    batchSize: c.IFREG_BATCH_SIZE,
-    sessionTimeoutMs: c.IFREG_KAFKA_SESSION_TIMEOUT_MS,
-    store: storeSettings(c),
-    registry: { maxIfIndex: c.IFREG_MAX_IF_INDEX, dedupeWindow: c.IFREG_DEDUPE_WINDOW },
-    http: { port: c.IFREG_HTTP_PORT, host: c.IFREG_HTTP_HOST },
-    log: { level: c.IFREG_LOG_LEVEL, pretty: c.IFREG_LOG_PRETTY },
-  }));
+const envSchema = z.object({
+  ...storeEnvSchema.shape,
+  ...kafkaEnvSchema.shape,
+  IFREG_KAFKA_GROUP: z.string().min(1).default('ifreg-registrar'),
+  IFREG_BATCH_SIZE: env.int(500, 1, 5000),
+  // How long the group waits for a silent (crashed) member before handing its partitions on.
+  IFREG_KAFKA_SESSION_TIMEOUT_MS: env.int(10_000, 6_000, 300_000),
+  IFREG_MAX_IF_INDEX: env.int(65535, 1, 65535),
+  IFREG_DEDUPE_WINDOW: env.int(100_000, 1_000, 10_000_000),
+  IFREG_HTTP_PORT: env.port(8081),
+  IFREG_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+  IFREG_LOG_LEVEL: env.logLevel(),
+  IFREG_LOG_PRETTY: env.bool(false),
+});
+
+/** Every variable this service reads (checked against docker-compose.yml by tools/compose). */
+export const ENV_KEYS: readonly string[] = Object.keys(envSchema.shape);
+
+const schema = envSchema.transform((c) => ({
+  kafka: kafkaSettingsFromEnv(c, 'ifreg-registrar'),
+  groupId: c.IFREG_KAFKA_GROUP,
+  batchSize: c.IFREG_BATCH_SIZE,
+  sessionTimeoutMs: c.IFREG_KAFKA_SESSION_TIMEOUT_MS,
+  store: storeSettings(c),
+  registry: { maxIfIndex: c.IFREG_MAX_IF_INDEX, dedupeWindow: c.IFREG_DEDUPE_WINDOW },
+  http: { port: c.IFREG_HTTP_PORT, host: c.IFREG_HTTP_HOST },
+  log: { level: c.IFREG_LOG_LEVEL, pretty: c.IFREG_LOG_PRETTY },
+}));
 
 export type RegistrarConfig = z.infer<typeof schema>;
 export const loadConfig = (source: Readonly<Record<string, string | undefined>>): RegistrarConfig => parseConfig(schema, source);
