@@ -19,14 +19,28 @@ const readText = async (path: string) => (await readFile(path, 'utf8')).trim();
 
 /** Reads every interface under `sysRoot` (default /sys/class/net), in Linux ifindex order. */
 export async function readHostInterfaces(sysRoot = '/sys/class/net', machineId?: string): Promise<HostInterface[]> {
-  const machine = machineId ?? (await readText('/etc/machine-id').catch(() => 'unknown-machine'));
-  // Interfaces are links (or directories); plain files such as bonding_masters are not.
-  const entries = (await readdir(sysRoot, { withFileTypes: true })).filter((e) => e.isSymbolicLink() || e.isDirectory());
-  const all = await Promise.all(entries.map(({ name }) => readOne(join(sysRoot, name), name, machine)));
+  const machine = machineId ?? (await readMachineId());
+  const names = await listInterfaceNames(sysRoot);
+  const all = await Promise.all(names.map((name) => readHostInterface(sysRoot, name, machine)));
   return all.sort((a, b) => a.linuxIfIndex - b.linuxIfIndex);
 }
 
-async function readOne(dir: string, name: string, machineId: string): Promise<HostInterface> {
+/** The names of the interfaces under `sysRoot`, unsorted. */
+export async function listInterfaceNames(sysRoot = '/sys/class/net'): Promise<string[]> {
+  // Interfaces are links (or directories); plain files such as bonding_masters are not.
+  const entries = await readdir(sysRoot, { withFileTypes: true });
+  return entries.filter((e) => e.isSymbolicLink() || e.isDirectory()).map((e) => e.name);
+}
+
+/** The id interface GUIDs are derived from; stable for the machine's life. */
+export const readMachineId = (path = '/etc/machine-id'): Promise<string> => readText(path).catch(() => 'unknown-machine');
+
+/**
+ * Reads one interface; rejects (ENOENT) when it vanished meanwhile, which a caller that
+ * follows changes treats as a removal rather than a failure.
+ */
+export async function readHostInterface(sysRoot: string, name: string, machineId: string): Promise<HostInterface> {
+  const dir = join(sysRoot, name);
   const [arpType, flags, linuxIfIndex, mtu, address, hardware, wireless] = await Promise.all([
     readText(join(dir, 'type')).then(Number),
     readText(join(dir, 'flags')).then(Number),

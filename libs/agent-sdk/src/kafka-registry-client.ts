@@ -1,0 +1,115 @@
+import type { AgentMessageProducer, Outcome, OutcomeSource } from '@ifreg/messaging';
+import { RegistryTimeoutError, RegistryUnavailableError } from './errors';
+import { DEFAULT_TIMEOUT_MS, type RegistryClient, type SendOptions, type WireMessage } from './registry-client';
+
+/** What KafkaAgentProducer offers; a structural type so the SDK needs no Kafka client. */
+export interface ConnectableProducer extends AgentMessageProducer {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
+/** What KafkaOutcomeSource offers: start() resolves once outcomes published after it are seen. */
+export interface StartableOutcomeSource extends OutcomeSource {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface KafkaRegistryClientOptions {
+  /** Agents → registrar (a KafkaAgentProducer on the agent-messages topic). */
+  readonly producer: ConnectableProducer;
+  /** Registrar → agents (a KafkaOutcomeSource on the outcomes topic, a group of its own). */
+  readonly outcomes: StartableOutcomeSource;
+  /** Default wait for an outcome when a send gives none (10 s). */
+  readonly timeoutMs?: number;
+}
+
+interface Waiter {
+  readonly resolve: (outcome: Outcome) => void;
+  readonly reject: (error: Error) => void;
+  readonly timer: NodeJS.Timeout;
+}
+
+/**
+ * Sends over the agent-messages topic (key = scope) and awaits the outcome on the outcomes
+ * topic by causation id. Waiting is done here rather than with OutcomeWaiter because a wait
+ * must be cancellable: after a failed send the caller retries with the same messageId, and
+ * the abandoned wait must neither keep a timer alive nor unregister the new one.
+ */
+export class KafkaRegistryClient implements RegistryClient {
+  private readonly waiting = new Map<string, Set<Waiter>>();
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(private readonly options: KafkaRegistryClientOptions) {}
+
+  /** Starts listening first, so no outcome of a message sent afterwards is missed. */
+  async connect(): Promise<void> {
+    this.unsubscribe ??= this.options.outcomes.onOutcome((outcome) => this.settle(outcome));
+    try {
+      await this.options.outcomes.start();
+      await this.options.producer.connect();
+    } catch (error) {
+      throw new RegistryUnavailableError(`cannot connect to Kafka: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  async send(message: WireMessage, options: SendOptions = {}): Promise<Outcome> {
+    const answer = this.expect(message.messageId, options.timeoutMs ?? this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    try {
+      await this.options.producer.send([{ key: message.scope, value: JSON.stringify(message) }]);
+    } catch (error) {
+      this.cancel(message.messageId, answer.waiter);
+      throw new RegistryUnavailableError(`cannot send ${message.type} ${message.messageId} to Kafka: ${(error as Error).message}`, { cause: error });
+    }
+    return answer.promise;
+  }
+
+  async close(): Promise<void> {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    for (const [messageId, waiters] of this.waiting) {
+      for (const waiter of waiters) {
+        clearTimeout(waiter.timer);
+        waiter.reject(new RegistryUnavailableError(`client closed while waiting for the outcome of ${messageId}`));
+      }
+    }
+    this.waiting.clear();
+    await this.options.outcomes.stop();
+    await this.options.producer.disconnect();
+  }
+
+  private expect(messageId: string, timeoutMs: number): { promise: Promise<Outcome>; waiter: Waiter } {
+    let waiter!: Waiter;
+    const promise = new Promise<Outcome>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.remove(messageId, waiter);
+        reject(new RegistryTimeoutError(messageId, timeoutMs));
+      }, timeoutMs);
+      waiter = { resolve, reject, timer };
+    });
+    const set = this.waiting.get(messageId) ?? new Set<Waiter>();
+    set.add(waiter);
+    this.waiting.set(messageId, set);
+    return { promise, waiter };
+  }
+
+  private settle(outcome: Outcome): void {
+    const waiters = this.waiting.get(outcome.event.causationId);
+    if (!waiters) return;
+    this.waiting.delete(outcome.event.causationId);
+    for (const waiter of waiters) {
+      clearTimeout(waiter.timer);
+      waiter.resolve(outcome);
+    }
+  }
+
+  private cancel(messageId: string, waiter: Waiter): void {
+    clearTimeout(waiter.timer);
+    this.remove(messageId, waiter);
+  }
+
+  private remove(messageId: string, waiter: Waiter): void {
+    const set = this.waiting.get(messageId);
+    set?.delete(waiter);
+    if (set?.size === 0) this.waiting.delete(messageId);
+  }
+}

@@ -1,0 +1,66 @@
+import { Container, ContainerModule } from 'inversify';
+import { HttpRegistryClient, KafkaRegistryClient, Provider } from '@ifreg/agent-sdk';
+import { KafkaAgentProducer, KafkaOutcomeSource, createKafka, type KafkaSettings } from '@ifreg/messaging';
+import { Lifecycle, createLogger } from '@ifreg/platform';
+import { LinuxAgent } from './agent';
+import type { AgentLinuxConfig } from './config';
+import { TOKENS } from './tokens';
+
+const platformModule = (config: AgentLinuxConfig) =>
+  new ContainerModule(({ bind }) => {
+    bind(TOKENS.Config).toConstantValue(config);
+    bind(TOKENS.Logger).toConstantValue(createLogger({ name: 'ifreg-agent-linux', level: config.log.level, pretty: config.log.pretty }));
+    bind(TOKENS.Lifecycle).toDynamicValue((ctx) => new Lifecycle(ctx.get(TOKENS.Logger))).inSingletonScope();
+  });
+
+const httpModule = (url: string, token: string | undefined) =>
+  new ContainerModule(({ bind }) => {
+    bind(TOKENS.RegistryClient)
+      .toDynamicValue((ctx) => new HttpRegistryClient({ url, ...(token === undefined ? {} : { token }), timeoutMs: ctx.get(TOKENS.Config).timeoutMs }))
+      .inSingletonScope();
+  });
+
+const kafkaModule = (settings: KafkaSettings) =>
+  new ContainerModule(({ bind }) => {
+    bind(TOKENS.Kafka).toDynamicValue((ctx) => createKafka(settings, ctx.get(TOKENS.Logger))).inSingletonScope();
+    bind(TOKENS.RegistryClient)
+      .toDynamicValue((ctx) => {
+        const kafka = ctx.get(TOKENS.Kafka);
+        const config = ctx.get(TOKENS.Config);
+        return new KafkaRegistryClient({
+          producer: new KafkaAgentProducer(kafka, { topic: settings.topics.agentMessages, defaultSource: config.providerId }),
+          // A group of its own per process: every outcome is seen, the agent's among them.
+          outcomes: new KafkaOutcomeSource(kafka, { topic: settings.topics.outcomes, log: ctx.get(TOKENS.Logger), groupIdPrefix: `ifreg-agent-linux-${config.scope}` }),
+          timeoutMs: config.timeoutMs,
+        });
+      })
+      .inSingletonScope();
+  });
+
+const agentModule = new ContainerModule(({ bind }) => {
+  bind(TOKENS.Provider)
+    .toDynamicValue((ctx) => {
+      const config = ctx.get(TOKENS.Config);
+      return new Provider({
+        providerId: config.providerId,
+        scope: config.scope,
+        client: ctx.get(TOKENS.RegistryClient),
+        stateFile: config.stateFile,
+        timeoutMs: config.timeoutMs,
+      });
+    })
+    .inSingletonScope();
+  bind(TOKENS.Agent)
+    .toDynamicValue((ctx) => {
+      const config = ctx.get(TOKENS.Config);
+      return new LinuxAgent({ provider: ctx.get(TOKENS.Provider), log: ctx.get(TOKENS.Logger), pollMs: config.pollMs, ...config.host });
+    })
+    .inSingletonScope();
+});
+
+export async function createContainer(config: AgentLinuxConfig): Promise<Container> {
+  const container = new Container();
+  const transport = config.transport.kind === 'kafka' ? kafkaModule(config.transport.kafka) : httpModule(config.transport.url, config.transport.token);
+  await container.load(platformModule(config), transport, agentModule);
+  return container;
+}

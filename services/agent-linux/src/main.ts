@@ -1,0 +1,15 @@
+import 'reflect-metadata';
+import { ConfigError } from '@ifreg/platform';
+import { loadConfig } from './config';
+import { startAgentLinux } from './start';
+
+/** The Linux agent as its own process: this host's interfaces in, registrations out. */
+async function main(): Promise<void> {
+  await startAgentLinux(loadConfig(process.env), { handleSignals: true });
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) console.error(error.message);
+  else console.error('ifreg agent-linux failed to start:', error);
+  process.exit(1);
+});
