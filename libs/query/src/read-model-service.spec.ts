@@ -5,7 +5,7 @@ import { completeInfo, type RegistryEvent } from '@ifreg/domain';
 import { ANY, SqliteEventStore, type EventData } from '@ifreg/event-store';
 import { createLogger } from '@ifreg/platform';
 import { listInterfaces } from './queries';
-import { PositionTimeoutError, ReadModelService } from './read-model-service';
+import { PositionTimeoutError, ReadModelService, type ReadModelOptions, type RebuildProgress } from './read-model-service';
 
 const AT = '2026-11-24T12:00:00.000Z';
 const log = createLogger({ level: 'silent', name: 'read-model-spec' });
@@ -26,8 +26,8 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function readModel(): ReadModelService {
-  const service = new ReadModelService(store, log);
+function readModel(options: ReadModelOptions = {}): ReadModelService {
+  const service = new ReadModelService(store, log, options);
   services.push(service);
   return service;
 }
@@ -191,5 +191,102 @@ describe('a read model stopped', () => {
     await service.stop();
     await record('host-a', registered(1));
     await expect(service.waitFor(1, 60)).rejects.toThrow(PositionTimeoutError);
+  });
+});
+
+describe('a rebuild while events keep being appended', () => {
+  const pause = (ms = 0): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+  const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+  /**
+   * Appends one registration at a time in scope `busy` until stopped, each one change,
+   * through another connection to the file, as a registrar in another process does: the
+   * read model sees them only when its subscription polls, a rebuild's reads at once.
+   */
+  function startWriting(): { stop(): Promise<number> } {
+    const other = new SqliteEventStore({ path: join(dir, 'events.db') });
+    let writing = true;
+    let count = 0;
+    const done = (async () => {
+      while (writing) {
+        count++;
+        await other.append('registry-busy', [asData(registered(count, 'busy'))], ANY);
+        await pause(1);
+      }
+    })();
+    return {
+      stop: async () => {
+        writing = false;
+        await done;
+        await other.close();
+        return count;
+      },
+    };
+  }
+
+  beforeEach(async () => {
+    for (let scope = 0; scope < 10; scope++) {
+      await record(`host-${scope}`, ...Array.from({ length: 300 }, (_, i) => registered(i + 1, `host-${scope}`)));
+    }
+  });
+
+  it('swaps in a model equal to one folded from scratch, and keeps following the store', async () => {
+    // given
+    const service = readModel({ batchSize: 128 });
+    await service.start();
+    const writer = startWriting();
+    // when
+    await service.rebuild();
+    await pause(50);
+    const written = await writer.stop();
+    const head = await store.headPosition();
+    await service.waitFor(head, 2000);
+    // then
+    const reference = readModel();
+    await reference.start();
+    expect(written).toBeGreaterThan(0);
+    expect(service.position).toBe(head);
+    expect(service.model).toEqual(reference.model);
+    expect(ifIndexes(service, 'busy')).toEqual(range(1, written));
+  });
+
+  it('gives onChange listeners every change exactly once across the swap', async () => {
+    // given
+    const service = readModel({ batchSize: 128 });
+    await service.start();
+    const seen: number[] = [];
+    service.onChange((change) => seen.push(change.position));
+    const from = service.position;
+    const writer = startWriting();
+    // when
+    await service.rebuild();
+    await pause(50);
+    await writer.stop();
+    const head = await store.headPosition();
+    await service.waitFor(head, 2000);
+    // then: every appended event is a registration, so every position is one change
+    expect(seen).toEqual(range(from + 1, head));
+    expect(service.changesSince(service.position)).toEqual([]);
+  });
+
+  it('reports progress up to the position it swapped in at', async () => {
+    const service = readModel({ batchSize: 500 });
+    await service.start();
+    const progress: RebuildProgress[] = [];
+    await service.rebuild((p) => progress.push(p));
+    expect(progress.length).toBeGreaterThan(1);
+    expect(progress.at(-1)).toEqual({ position: service.position, target: service.position, done: true });
+    expect(progress.slice(0, -1).every((p) => !p.done && p.position <= p.target)).toBe(true);
+  });
+
+  it('runs one rebuild at a time: a second call joins the first', async () => {
+    const service = readModel({ batchSize: 128 });
+    await service.start();
+    const first = service.rebuild();
+    const second = service.rebuild();
+    expect(service.isRebuilding).toBe(true);
+    expect(second).toBe(first);
+    await first;
+    expect(service.isRebuilding).toBe(false);
   });
 });

@@ -143,8 +143,15 @@ export class ReadModelService {
     // The live model keeps moving; read until the new one has caught up with it, then swap
     // in the same tick (no await in between), so no event is applied to neither.
     while (fresh.position < this.current.position) {
-      for (const recorded of await this.store.readAll(fresh.position, batch)) this.fold(fresh, recorded, false);
+      for (const recorded of await this.store.readAll(fresh.position, batch)) {
+        // Events the live model has not applied yet are left to it: applied after the swap,
+        // they still reach onChange listeners and the change log.
+        if (recorded.position > this.current.position) break;
+        this.fold(fresh, recorded, false);
+      }
       onProgress({ position: fresh.position, target: this.current.position, done: false });
+      // Folding is synchronous: let the service answer requests between batches.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
     this.current = fresh;
     this.changes.reset(fresh.position);

@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Change } from '@ifreg/query';
 import type { HttpApiDeps } from '../deps';
@@ -17,6 +18,12 @@ type WatchRequest = FastifyRequest<{ Querystring: { scope?: string; from?: numbe
  * answers 410: relist, then watch from the list's position.
  */
 export function registerWatchRoutes(app: HttpApp, deps: HttpApiDeps): void {
+  // An open stream would keep the server from closing: end them all when it closes.
+  const streams = new Set<ServerResponse>();
+  app.addHook('preClose', (done) => {
+    for (const raw of streams) raw.end();
+    done();
+  });
   app.get(
     '/v1/watch',
     {
@@ -31,11 +38,11 @@ export function registerWatchRoutes(app: HttpApp, deps: HttpApiDeps): void {
         response: { 410: errorSchema },
       },
     },
-    (request: WatchRequest, reply) => watch(deps, request, reply),
+    (request: WatchRequest, reply) => watch(deps, request, reply, streams),
   );
 }
 
-function watch(deps: HttpApiDeps, request: WatchRequest, reply: FastifyReply): FastifyReply | undefined {
+function watch(deps: HttpApiDeps, request: WatchRequest, reply: FastifyReply, streams: Set<ServerResponse>): FastifyReply | undefined {
   const { scope } = request.query;
   const lastEventId = request.headers['last-event-id'];
   const from = typeof lastEventId === 'string' ? Number(lastEventId) : (request.query.from ?? deps.readModel.position);
@@ -48,7 +55,9 @@ function watch(deps: HttpApiDeps, request: WatchRequest, reply: FastifyReply): F
   raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
   raw.write(`: watching ${scope ?? 'all scopes'} from ${from}\n\n`);
   const send = (change: Change): void => {
-    if (scope !== undefined && change.scope !== scope) return;
+    // A replica behind `from` (the client came from one further ahead) still applies changes
+    // the client has seen: skip them.
+    if (change.position <= from || (scope !== undefined && change.scope !== scope)) return;
     raw.write(`id: ${change.position}\nevent: ${change.kind}\ndata: ${JSON.stringify(change)}\n\n`);
     if (raw.writableLength > MAX_BUFFERED_BYTES) {
       request.log.warn({ scope, position: change.position }, 'watch client too slow, closing its stream');
@@ -59,9 +68,11 @@ function watch(deps: HttpApiDeps, request: WatchRequest, reply: FastifyReply): F
   backlog.forEach(send);
   const unsubscribe = deps.readModel.onChange(send);
   const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), HEARTBEAT_MS);
+  streams.add(raw);
   raw.on('close', () => {
     clearInterval(heartbeat);
     unsubscribe();
+    streams.delete(raw);
   });
   return undefined;
 }
