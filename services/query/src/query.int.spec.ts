@@ -547,6 +547,13 @@ describe('the queries of a replica', () => {
       expect(await get(reader, '/v1/scopes/lab/convert/name-to-luid/wlan0')).toMatchObject({ name: 'wlan0', ifIndex: 2, luid: { name: 'wireless_2' } });
     });
 
+    it('gets one whole interface by its friendly name or LUID name', async () => {
+      expect(await get(reader, '/v1/scopes/lab/names/wlan0')).toMatchObject({ scope: 'lab', ifIndex: 2, info: { friendlyName: 'wlan0' }, luid: { name: 'wireless_2' } });
+      expect(await get(reader, '/v1/scopes/lab/names/tunnel_4')).toMatchObject({ ifIndex: 4 });
+      expect((await call(reader, '/v1/scopes/lab/names/uplink')).status).toBe(409);
+      expect((await call(reader, '/v1/scopes/lab/names/eth9')).status).toBe(404);
+    });
+
     it('answers 409 AmbiguousName, with the ifIndexes, when two interfaces share a friendly name', async () => {
       const { status, body } = await call(reader, '/v1/scopes/lab/convert/name-to-luid/uplink');
       expect(status).toBe(409);

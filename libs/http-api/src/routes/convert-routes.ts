@@ -46,28 +46,37 @@ export function registerConvertRoutes(app: HttpApp, deps: HttpApiDeps): void {
     },
   );
 
+  /** A LUID name (ethernet_32768) first, else the friendly name; several with one name is a 409. */
+  const byName = (scope: ScopeView, name: string, reply: FastifyReply): InterfaceView | undefined => {
+    const byLuidName = findByLuid(scope, name);
+    const matches = byLuidName.ok && byLuidName.value ? [byLuidName.value] : [...scope.interfaces.values()].filter((i) => i.info.friendlyName === name);
+    if (matches.length === 0) sendError(reply, 404, 'InterfaceNotFound', `no interface named ${name} in scope ${scope.scope}`);
+    else if (matches.length > 1) {
+      sendError(reply, 409, 'AmbiguousName', `${matches.length} interfaces are named ${name}; use a LUID name`, { ifIndexes: matches.map((m) => m.ifIndex).sort((a, b) => a - b) });
+    } else return matches[0];
+    return undefined;
+  };
+  const NameParams = s.object({ scope: Scope, name: s.string({ minLength: 1, maxLength: 256 }) }, ['scope', 'name']);
+
   app.get(
     '/v1/scopes/:scope/convert/name-to-luid/:name',
-    {
-      schema: {
-        tags,
-        summary: 'ConvertInterfaceNameToLuid: a LUID name (ethernet_32768) or a friendly name',
-        params: s.object({ scope: Scope, name: s.string({ minLength: 1, maxLength: 256 }) }, ['scope', 'name']),
-        response: errors,
-      },
-    },
+    { schema: { tags, summary: 'ConvertInterfaceNameToLuid: a LUID name (ethernet_32768) or a friendly name', params: NameParams, response: errors } },
     (request: Req<{ scope: string; name: string }>, reply) => {
       const scope = view(request.params.scope, reply);
       if (!scope) return reply;
-      const { name } = request.params;
-      const byLuidName = findByLuid(scope, name);
-      const matches = byLuidName.ok && byLuidName.value ? [byLuidName.value] : [...scope.interfaces.values()].filter((i) => i.info.friendlyName === name);
-      if (matches.length === 0) return sendError(reply, 404, 'InterfaceNotFound', `no interface named ${name} in scope ${scope.scope}`);
-      if (matches.length > 1) {
-        return sendError(reply, 409, 'AmbiguousName', `${matches.length} interfaces are named ${name}; use a LUID name`, { ifIndexes: matches.map((m) => m.ifIndex).sort((a, b) => a - b) });
-      }
-      const [item] = matches as [InterfaceView];
-      return { name, luid: luidOf(item), ifIndex: item.ifIndex, position: deps.readModel.position };
+      const item = byName(scope, request.params.name, reply);
+      return item ? { name: request.params.name, luid: luidOf(item), ifIndex: item.ifIndex, position: deps.readModel.position } : reply;
+    },
+  );
+
+  app.get(
+    '/v1/scopes/:scope/names/:name',
+    { schema: { tags: ['interfaces'], summary: 'One interface by friendly name (or LUID name)', params: NameParams, response: errors } },
+    (request: Req<{ scope: string; name: string }>, reply) => {
+      const scope = view(request.params.scope, reply);
+      if (!scope) return reply;
+      const item = byName(scope, request.params.name, reply);
+      return item ? { scope: scope.scope, position: deps.readModel.position, ...item } : reply;
     },
   );
 }
