@@ -60,4 +60,4 @@ for (const group of ['libs', 'services']) {
     }
   }
 }
-console.log(`built ${count} files in ${Date.now() - started} ms`);
+console.error(`built ${count} files in ${Date.now() - started} ms`);

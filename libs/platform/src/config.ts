@@ -9,9 +9,11 @@ export class ConfigError extends Error {
 
 /** Parses configuration once at start-up; every problem is named by its variable. */
 export function parseConfig<S extends z.ZodType>(schema: S, env: Readonly<Record<string, string | undefined>>): z.infer<S> {
+  // An empty variable (FOO= in a shell or `FOO: ${FOO:-}` in compose) means "not set".
+  const given = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
   let result: ReturnType<S['safeParse']>;
   try {
-    result = schema.safeParse(env) as ReturnType<S['safeParse']>;
+    result = schema.safeParse(given) as ReturnType<S['safeParse']>;
   } catch (error) {
     // A transform that refuses a combination of settings throws; report it the same way.
     throw new ConfigError([error instanceof Error ? error.message : String(error)]);

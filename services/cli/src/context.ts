@@ -1,0 +1,42 @@
+import type { Command } from 'commander';
+import { IfregClient } from './http-client';
+
+/** Where output goes; the real process writes to stdout/stderr, tests may collect it. */
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+  /** True when stderr is a terminal: progress bars only then. */
+  readonly interactive: boolean;
+  /** Resolves when the user asks to stop (Ctrl-C). */
+  readonly interrupted: AbortSignal;
+}
+
+/** The options every command shares (given before or after the command name). */
+export interface GlobalOptions {
+  readonly url: string;
+  readonly token?: string;
+  readonly json: boolean;
+  readonly timeout: number;
+}
+
+export interface Context {
+  readonly client: IfregClient;
+  readonly json: boolean;
+  readonly io: Io;
+  /** Bound of one request, ms. */
+  readonly timeoutMs: number;
+  /** Prints `value` as JSON with --json, else the human form. */
+  show(value: unknown, human: () => string): void;
+}
+
+export function contextOf(command: Command, io: Io): Context {
+  const options = command.optsWithGlobals<GlobalOptions>();
+  const client = new IfregClient({ url: options.url, timeoutMs: options.timeout, ...(options.token ? { token: options.token } : {}) });
+  return {
+    client,
+    json: options.json,
+    io,
+    timeoutMs: options.timeout,
+    show: (value, human) => io.out(options.json ? JSON.stringify(value, null, 2) : human()),
+  };
+}
