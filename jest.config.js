@@ -26,7 +26,11 @@ const dirs = ['libs', 'services'].flatMap((group) =>
 
 /** @type {import('jest').Config} */
 module.exports = {
-  projects: dirs.map(project),
+  projects: [
+    ...dirs.map(project),
+    // Repository checks (docker-compose.yml against the services), not a package.
+    { ...project('tools'), moduleNameMapper: { '^@ifreg/(.*)$': '<rootDir>/../libs/$1/src/index.ts' }, testMatch: ['<rootDir>/compose/**/*.spec.ts'] },
+  ],
   // Starts a Kafka broker for the *.int.spec.ts that need one (see tools/jest/global-setup.js).
   globalSetup: '<rootDir>/tools/jest/global-setup.js',
   globalTeardown: '<rootDir>/tools/jest/global-teardown.js',
