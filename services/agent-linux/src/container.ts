@@ -1,8 +1,8 @@
 import { Container, ContainerModule } from 'inversify';
-import { HttpRegistryClient, KafkaRegistryClient, Provider } from '@ifreg/agent-sdk';
+import { HttpRegistryClient, TransportRegistryClient, LinuxAgent, Provider } from '@ifreg/agent-sdk';
 import { KafkaAgentProducer, KafkaOutcomeSource, createKafka, type KafkaSettings } from '@ifreg/messaging';
 import { Lifecycle, createLogger } from '@ifreg/platform';
-import { LinuxAgent } from './agent';
+
 import type { AgentLinuxConfig } from './config';
 import { TOKENS } from './tokens';
 
@@ -27,7 +27,7 @@ const kafkaModule = (settings: KafkaSettings) =>
       .toDynamicValue((ctx) => {
         const kafka = ctx.get(TOKENS.Kafka);
         const config = ctx.get(TOKENS.Config);
-        return new KafkaRegistryClient({
+        return new TransportRegistryClient({
           producer: new KafkaAgentProducer(kafka, { topic: settings.topics.agentMessages, defaultSource: config.providerId }),
           // A group of its own per process: every outcome is seen, the agent's among them.
           outcomes: new KafkaOutcomeSource(kafka, { topic: settings.topics.outcomes, log: ctx.get(TOKENS.Logger), groupIdPrefix: `ifreg-agent-linux-${config.scope}` }),

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Kafka } from 'kafkajs';
-import { KafkaRegistryClient, Provider, RegistrationError } from '@ifreg/agent-sdk';
+import { TransportRegistryClient, Provider, RegistrationError } from '@ifreg/agent-sdk';
 import type { RegistryEvent } from '@ifreg/domain';
 import { KafkaAgentProducer, KafkaOutcomeSource, createKafka, kafkaSettings } from '@ifreg/messaging';
 import { createLogger } from '@ifreg/platform';
@@ -10,7 +10,7 @@ import { loadConfig } from './config';
 import { startAgentLinux } from './start';
 import { Cleanup, FakeSysfs, ServiceProcess, buildWorkspace, tempDir, waitFor } from './testing/harness';
 
-// The SDK's KafkaRegistryClient, and the agent with IFREG_AGENT_TRANSPORT=kafka, against the
+// The SDK's TransportRegistryClient, and the agent with IFREG_AGENT_TRANSPORT=kafka, against the
 // real broker (tools/jest/global-setup.js) and the built registrar (`services/registrar/dist/main.js`).
 // Skipped, visibly, without a broker.
 
@@ -50,9 +50,9 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => cleanup.run());
 
-async function kafkaClient(): Promise<KafkaRegistryClient> {
+async function kafkaClient(): Promise<TransportRegistryClient> {
   const client = cleanup.add(
-    new KafkaRegistryClient({
+    new TransportRegistryClient({
       producer: new KafkaAgentProducer(kafka, { topic: env['IFREG_TOPIC_AGENT_MESSAGES']! }),
       outcomes: new KafkaOutcomeSource(kafka, { topic: env['IFREG_TOPIC_OUTCOMES']!, log, maxWaitTimeMs: 100 }),
       timeoutMs: 15_000,

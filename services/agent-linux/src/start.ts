@@ -1,6 +1,6 @@
 import { buildOpsServer } from '@ifreg/http-api';
 import { createMetricsRegistry, metric } from '@ifreg/platform';
-import type { LinuxAgent, SyncReport } from './agent';
+import type { LinuxAgent, SyncReport } from '@ifreg/agent-sdk';
 import type { AgentLinuxConfig } from './config';
 import { createContainer } from './container';
 import { TOKENS } from './tokens';

@@ -2,7 +2,7 @@ import type { ServiceIdentifier } from 'inversify';
 import type { Kafka } from 'kafkajs';
 import type { Provider, RegistryClient } from '@ifreg/agent-sdk';
 import type { Lifecycle, Logger } from '@ifreg/platform';
-import type { LinuxAgent } from './agent';
+import type { LinuxAgent } from '@ifreg/agent-sdk';
 import type { AgentLinuxConfig } from './config';
 
 const token = <T>(name: string): ServiceIdentifier<T> => Symbol.for(`ifreg.agent-linux.${name}`);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -58,7 +58,7 @@ describe('the all-in-one service on embedded defaults', () => {
       expect(item.ifIndex).toBeGreaterThanOrEqual(1);
       expect(item.luid.value).toMatch(/^0x[0-9a-f]{16}$/);
     }
-    expect(body.items.find((i: any) => i.info.friendlyName === 'lo').luid.name).toBe('loopback_0');
+    expect(body.items.find((i: any) => i.info.friendlyName === 'lo').luid.name).toMatch(/^loopback_\d+$/);
   });
 
   it('answers a detection with its ifIndex and shows it in the list (read-your-writes)', async () => {
@@ -139,5 +139,29 @@ describe('the all-in-one service on embedded defaults', () => {
     expect(Object.keys(openapi.body.paths)).toEqual(expect.arrayContaining(['/v1/scopes', '/v1/scopes/{scope}/interfaces', '/v1/messages']));
     const metrics = await call(base, '/metrics');
     expect(metrics.body).toContain('ifreg_registrar_decisions_total{outcome="InterfaceRegistered"');
+  });
+
+  it('follows this host: an interface that appears is registered within a second or two, one that goes away is removed', async () => {
+    // A sysfs tree of our own, so the test can add and remove interfaces without privileges.
+    const sysfs = join(dir, 'sys-class-net');
+    const addInterface = (name: string, ifindex: number, address: string) => {
+      mkdirSync(join(sysfs, name), { recursive: true });
+      for (const [file, value] of Object.entries({ type: '1', flags: '0x1003', ifindex: String(ifindex), mtu: '1500', address })) {
+        writeFileSync(join(sysfs, name, file), `${value}\n`);
+      }
+    };
+    addInterface('eth0', 2, '02:00:00:00:00:01');
+    const base = await start({ IFREG_SYSFS: sysfs, IFREG_HOST_POLL_MS: '200' });
+    const names = async () => ((await call(base, '/v1/scopes/local/interfaces')).body.items as any[]).map((i) => i.info.friendlyName).sort();
+    const eventually = async (expected: string[]) => {
+      const deadline = Date.now() + 3000;
+      while ((await names()).join() !== expected.join() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(await names()).toEqual(expected);
+    };
+    expect(await names()).toEqual(['eth0']);
+    addInterface('veth9', 7, '02:00:00:00:00:09');
+    await eventually(['eth0', 'veth9']);
+    rmSync(join(sysfs, 'eth0'), { recursive: true });
+    await eventually(['veth9']);
   });
 });

@@ -11,6 +11,9 @@ const envSchema = z.object({
   IFREG_MAX_IF_INDEX: env.int(65535, 1, 65535),
   IFREG_DEDUPE_WINDOW: env.int(100_000, 1_000, 10_000_000),
   IFREG_REGISTER_HOST: env.bool(true),
+  IFREG_HOST_POLL_MS: env.int(1000, 50, 3_600_000),
+  IFREG_HOST_STATE: z.string().min(1).optional(),
+  IFREG_SYSFS: z.string().min(1).default('/sys/class/net'),
   IFREG_HOST_SCOPE: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 characters of [A-Za-z0-9._-]').default('local'),
   IFREG_MAX_WAIT_MS: env.int(30_000, 100, 600_000),
   IFREG_WATCH_HISTORY: env.int(10_000, 0, 10_000_000),
@@ -31,7 +34,7 @@ const schema = envSchema.transform((c) => ({
   },
   store: storeSettings(c),
   registry: { maxIfIndex: c.IFREG_MAX_IF_INDEX, dedupeWindow: c.IFREG_DEDUPE_WINDOW },
-  host: { register: c.IFREG_REGISTER_HOST, scope: c.IFREG_HOST_SCOPE },
+  host: { register: c.IFREG_REGISTER_HOST, scope: c.IFREG_HOST_SCOPE, pollMs: c.IFREG_HOST_POLL_MS, stateFile: c.IFREG_HOST_STATE, sysRoot: c.IFREG_SYSFS },
   watchHistory: c.IFREG_WATCH_HISTORY,
   log: { level: c.IFREG_LOG_LEVEL, pretty: c.IFREG_LOG_PRETTY },
 }));

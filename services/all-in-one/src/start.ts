@@ -1,14 +1,15 @@
-import type { Outcome } from '@ifreg/messaging';
+import type { SyncReport } from '@ifreg/agent-sdk';
 import type { AllInOneConfig } from './config';
 import { createContainer } from './container';
 import { describeStore, openEventStore } from '@ifreg/event-store';
-import { registerHostInterfaces } from './register-host';
+import { startHostAgent } from './host-agent';
 import { TOKENS } from './tokens';
 
 export interface RunningAllInOne {
   /** Where the HTTP API listens, e.g. http://127.0.0.1:8080. */
   readonly url: string;
-  readonly hostOutcomes: readonly Outcome[];
+  /** What the first look at this host's interfaces did (when IFREG_REGISTER_HOST). */
+  readonly hostReport: SyncReport | undefined;
   readonly startupMs: number;
   stop(): Promise<void>;
 }
@@ -43,10 +44,8 @@ export async function startAllInOne(config: AllInOneConfig, options: { handleSig
   const port = typeof address === 'object' && address ? address.port : config.http.port;
   const url = `http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${port}`;
 
-  const hostOutcomes = config.host.register
-    ? await registerHostInterfaces({ scope: config.host.scope, producer: transport, waiter, readModel, log, timeoutMs: 10_000 })
-    : [];
+  const hostReport = config.host.register ? await startHostAgent(config, transport, log, lifecycle) : undefined;
   const startupMs = Math.round(Number(process.hrtime.bigint() - started) / 1e6);
   log.info({ url: `${url}/v1/scopes/${config.host.scope}/interfaces`, startupMs }, 'ifreg is ready');
-  return { url, hostOutcomes, startupMs, stop: () => lifecycle.stop() };
+  return { url, hostReport, startupMs, stop: () => lifecycle.stop() };
 }

@@ -14,7 +14,7 @@ export interface StartableOutcomeSource extends OutcomeSource {
   stop(): Promise<void>;
 }
 
-export interface KafkaRegistryClientOptions {
+export interface TransportRegistryClientOptions {
   /** Agents → registrar (a KafkaAgentProducer on the agent-messages topic). */
   readonly producer: ConnectableProducer;
   /** Registrar → agents (a KafkaOutcomeSource on the outcomes topic, a group of its own). */
@@ -30,16 +30,16 @@ interface Waiter {
 }
 
 /**
- * Sends over the agent-messages topic (key = scope) and awaits the outcome on the outcomes
- * topic by causation id. Waiting is done here rather than with OutcomeWaiter because a wait
+ * Sends agent messages through a transport (Kafka's agent-messages topic, key = scope, or
+ * the all-in-one's in-process transport) and awaits the outcome by causation id. Waiting is done here rather than with OutcomeWaiter because a wait
  * must be cancellable: after a failed send the caller retries with the same messageId, and
  * the abandoned wait must neither keep a timer alive nor unregister the new one.
  */
-export class KafkaRegistryClient implements RegistryClient {
+export class TransportRegistryClient implements RegistryClient {
   private readonly waiting = new Map<string, Set<Waiter>>();
   private unsubscribe: (() => void) | undefined;
 
-  constructor(private readonly options: KafkaRegistryClientOptions) {}
+  constructor(private readonly options: TransportRegistryClientOptions) {}
 
   /** Starts listening first, so no outcome of a message sent afterwards is missed. */
   async connect(): Promise<void> {
@@ -48,7 +48,7 @@ export class KafkaRegistryClient implements RegistryClient {
       await this.options.outcomes.start();
       await this.options.producer.connect();
     } catch (error) {
-      throw new RegistryUnavailableError(`cannot connect to Kafka: ${(error as Error).message}`, { cause: error });
+      throw new RegistryUnavailableError(`cannot reach the registry: ${(error as Error).message}`, { cause: error });
     }
   }
 
@@ -58,7 +58,7 @@ export class KafkaRegistryClient implements RegistryClient {
       await this.options.producer.send([{ key: message.scope, value: JSON.stringify(message) }]);
     } catch (error) {
       this.cancel(message.messageId, answer.waiter);
-      throw new RegistryUnavailableError(`cannot send ${message.type} ${message.messageId} to Kafka: ${(error as Error).message}`, { cause: error });
+      throw new RegistryUnavailableError(`cannot send ${message.type} ${message.messageId}: ${(error as Error).message}`, { cause: error });
     }
     return answer.promise;
   }

@@ -1,4 +1,5 @@
-import { RegistrationError, type Provider } from '@ifreg/agent-sdk';
+import { RegistrationError } from '../errors';
+import type { Provider } from '../provider';
 import { luidName, type NetLuid } from '@ifreg/domain';
 import { readBootId, readMachineId, type HostInterface } from '@ifreg/host-interfaces';
 import type { Logger } from '@ifreg/platform';

@@ -1,10 +1,10 @@
 import type { RegistryEvent } from '@ifreg/domain';
 import type { OutboundMessage, Outcome } from '@ifreg/messaging';
 import { RegistryTimeoutError, RegistryUnavailableError } from './errors';
-import { KafkaRegistryClient, type ConnectableProducer, type StartableOutcomeSource } from './kafka-registry-client';
+import { TransportRegistryClient, type ConnectableProducer, type StartableOutcomeSource } from './transport-registry-client';
 import type { WireMessage } from './registry-client';
 
-// The two Kafka ports recorded in memory; KafkaRegistryClient against a real broker and
+// The two Kafka ports recorded in memory; TransportRegistryClient against a real broker and
 // registrar is in services/agent-linux (sdk-kafka.int.spec.ts).
 
 class RecordingProducer implements ConnectableProducer {
@@ -45,12 +45,12 @@ const boot = (messageId: string): WireMessage => ({ type: 'BootEpoch', schemaVer
 
 let producer: RecordingProducer;
 let outcomes: ManualOutcomes;
-let client: KafkaRegistryClient;
+let client: TransportRegistryClient;
 
 beforeEach(async () => {
   producer = new RecordingProducer();
   outcomes = new ManualOutcomes();
-  client = new KafkaRegistryClient({ producer, outcomes, timeoutMs: 1000 });
+  client = new TransportRegistryClient({ producer, outcomes, timeoutMs: 1000 });
   await client.connect();
 });
 afterEach(() => client.close());
