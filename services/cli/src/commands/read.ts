@@ -20,7 +20,7 @@ export function registerReadCommands(program: Command, io: Io): void {
   program
     .command('list')
     .description('list the interfaces of a scope, by ifIndex (like `netsh interface show interface`)')
-    .argument('<scope>', 'the scope, e.g. local', scope)
+    .argument('[scope]', 'the scope (default: local, this host under npm start)', scope, 'local')
     .option('--type <ifType>', 'only this IANA ifType (6 ethernet, 24 loopback, 71 wifi, 131 tunnel…)', integer(0, 65535))
     .option('--provider <id>', 'only interfaces of this provider')
     .option('--name <name>', 'only this friendly name or LUID name (ethernet_32768)')
