@@ -37,26 +37,41 @@ export function changeOf(event: RegistryEvent, position: number, view: ScopeView
 /**
  * The most recent changes, kept so a watch can resume from a position. Older positions are
  * answered "too old, relist" (like Kubernetes' 410 after a compaction).
+ *
+ * A ring of `capacity` slots: adding to a full log overwrites the oldest change in O(1).
+ * (It was an array trimmed with splice(0, 1) per add, O(capacity): with the default 10,000
+ * a query service took ~40 s instead of ~17 s to fold 1,000,000 events at start-up.)
  */
 export class ChangeLog {
-  private readonly items: Change[] = [];
+  private readonly ring: Change[] = [];
+  /** Slot of the oldest change once the ring is full. */
+  private start = 0;
   /** Changes at or below this position may have been dropped. */
   private horizon = 0;
 
   constructor(private readonly capacity: number) {}
 
   add(change: Change): void {
-    this.items.push(change);
-    if (this.items.length > this.capacity) {
-      const dropped = this.items.splice(0, this.items.length - this.capacity);
-      this.horizon = dropped.at(-1)?.position ?? this.horizon;
+    if (this.capacity === 0) {
+      this.horizon = change.position;
+    } else if (this.ring.length < this.capacity) {
+      this.ring.push(change);
+    } else {
+      this.horizon = this.ring[this.start]?.position ?? this.horizon;
+      this.ring[this.start] = change;
+      this.start = (this.start + 1) % this.capacity;
     }
   }
 
   /** Changes after `from`, or undefined when some of them are no longer kept. */
   since(from: number, scope?: string): Change[] | undefined {
     if (from < this.horizon) return undefined;
-    return this.items.filter((c) => c.position > from && (scope === undefined || c.scope === scope));
+    const out: Change[] = [];
+    for (let i = 0; i < this.ring.length; i++) {
+      const c = this.ring[(this.start + i) % this.ring.length];
+      if (c && c.position > from && (scope === undefined || c.scope === scope)) out.push(c);
+    }
+    return out;
   }
 
   get oldestServable(): number {
@@ -65,7 +80,8 @@ export class ChangeLog {
 
   /** Forget everything: after a rebuild the history is served from the new model on. */
   reset(position: number): void {
-    this.items.length = 0;
+    this.ring.length = 0;
+    this.start = 0;
     this.horizon = position;
   }
 }

@@ -29,14 +29,43 @@ export function listScopes(model: ReadModel): ScopeSummary[] {
     .sort((a, b) => a.scope.localeCompare(b.scope));
 }
 
+/**
+ * A scope's ifIndexes in ascending order, sorted once per change of the scope instead of on
+ * every request: sorting 65,535 keys took ~10 ms, which capped a page of 100 at ~420
+ * requests/s (npm run bench -- query-api). `lastChange` moves with every event that changes
+ * the scope, so it tells a stale entry; a rebuilt model brings new views, which miss the cache.
+ * A memo keyed by the view object (a WeakMap: it never keeps a view alive), not a client.
+ */
+const sortedIndexes = new WeakMap<ScopeView, { readonly lastChange: number; readonly indexes: Uint32Array }>();
+
+function indexesOf(view: ScopeView): Uint32Array {
+  const cached = sortedIndexes.get(view);
+  if (cached?.lastChange === view.lastChange && cached.indexes.length === view.interfaces.size) return cached.indexes;
+  // A typed array sorts numerically, without a comparator call per pair.
+  const indexes = Uint32Array.from(view.interfaces.keys()).sort();
+  sortedIndexes.set(view, { lastChange: view.lastChange, indexes });
+  return indexes;
+}
+
+/** Position in `sorted` of the first value greater than `after` (binary search). */
+function firstAbove(sorted: Uint32Array, after: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if ((sorted[mid] ?? 0) <= after) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
 /** Interfaces sorted by ifIndex; paging by ifIndex is stable while interfaces come and go. */
 export function listInterfaces(view: ScopeView, filter: InterfaceFilter = {}): InterfaceView[] {
   const limit = filter.limit ?? Number.POSITIVE_INFINITY;
-  const after = filter.after ?? 0;
+  const indexes = indexesOf(view);
   const out: InterfaceView[] = [];
-  for (const ifIndex of [...view.interfaces.keys()].sort((a, b) => a - b)) {
-    if (ifIndex <= after) continue;
-    const item = view.interfaces.get(ifIndex);
+  for (let i = firstAbove(indexes, filter.after ?? 0); i < indexes.length; i++) {
+    const item = view.interfaces.get(indexes[i] ?? 0);
     if (!item || !matches(item, filter)) continue;
     out.push(item);
     if (out.length >= limit) break;
@@ -57,4 +86,31 @@ export function findByLuid(view: ScopeView, luidText: string): Checked<Interface
   if (!luid.ok) return luid;
   const ifIndex = view.byLuid.get(luidHex(luid.value));
   return { ok: true, value: ifIndex === undefined ? undefined : view.interfaces.get(ifIndex) };
+}
+
+/**
+ * The JSON of whole interface lists, serialised once per change of their scope: 65,535
+ * interfaces are ~50 MB of JSON, and JSON.stringify on every GET held the full list at
+ * ~1.6 requests/s against ~5.6 for a bare server sending a static body of that size (npm run
+ * bench -- query-api). Entries are checked against the scope's `lastChange`, like the sorted
+ * indexes above. At most `maxScopes` lists are kept, the most recently asked for, since each
+ * costs as much memory as the scope's read model itself.
+ */
+export class SerializedLists {
+  private readonly entries = new Map<ScopeView, { readonly lastChange: number; readonly json: string }>();
+
+  constructor(private readonly maxScopes = 4) {}
+
+  /** JSON.stringify(listInterfaces(view)), from the cache when the scope has not changed since. */
+  itemsJson(view: ScopeView): string {
+    const hit = this.entries.get(view);
+    this.entries.delete(view);
+    const entry = hit?.lastChange === view.lastChange ? hit : { lastChange: view.lastChange, json: JSON.stringify(listInterfaces(view)) };
+    this.entries.set(view, entry);
+    for (const oldest of this.entries.keys()) {
+      if (this.entries.size <= this.maxScopes) break;
+      this.entries.delete(oldest);
+    }
+    return entry.json;
+  }
 }

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { s } from '../schema';
 import type { InterfaceView, ScopeView } from '@ifreg/domain';
-import { PositionTimeoutError, findByLuid, listInterfaces, listScopes, scopeAsOf } from '@ifreg/query';
+import { PositionTimeoutError, SerializedLists, findByLuid, listInterfaces, listScopes, scopeAsOf } from '@ifreg/query';
 import type { HttpApiDeps } from '../deps';
 import type { HttpApp } from '../app';
 import { errorSchema, sendError } from '../errors';
@@ -39,6 +39,7 @@ function scopeOr404(deps: HttpApiDeps, scope: string, reply: FastifyReply): Scop
 
 export function registerQueryRoutes(app: HttpApp, deps: HttpApiDeps): void {
   const position = () => deps.readModel.position;
+  const lists = new SerializedLists();
   const one = (reply: FastifyReply, view: ScopeView, item: InterfaceView | undefined, what: string) =>
     item ? { scope: view.scope, position: position(), ...item } : sendError(reply, 404, 'InterfaceNotFound', `${what} is not registered in scope ${view.scope}`);
 
@@ -69,6 +70,13 @@ export function registerQueryRoutes(app: HttpApp, deps: HttpApiDeps): void {
       const { asOf } = request.query;
       const view = asOf === undefined ? scopeOr404(deps, request.params.scope, reply) : await scopeAsOf(deps.store, request.params.scope, asOf);
       if (!view) return asOf === undefined ? reply : sendError(reply, 404, 'ScopeNotFound', `scope ${request.params.scope} had no events at position ${asOf}`);
+      const { ifType, providerId, name, after, limit } = request.query;
+      if (asOf === undefined && [ifType, providerId, name, after, limit].every((v) => v === undefined)) {
+        // The whole list: its items' JSON comes from `lists` (serialised once per change of
+        // the scope), the envelope is written here; the same JSON as the object below.
+        const json = `{"scope":${JSON.stringify(view.scope)},"epoch":${view.epoch},"position":${position()},"items":${lists.itemsJson(view)}}`;
+        return reply.type('application/json; charset=utf-8').send(json);
+      }
       const items = listInterfaces(view, request.query);
       const last = items.at(-1);
       const next = request.query.limit !== undefined && items.length === request.query.limit && last ? last.ifIndex : undefined;

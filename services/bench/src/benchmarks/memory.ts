@@ -1,6 +1,12 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { decide, emptyReadModel, evolve, initialState, project, type RegistryEvent } from '@ifreg/domain';
 import type { Figure } from '../measure';
 import type { BenchContext } from '../context';
+import { bareServerMain } from '../support/paths';
+import { startQueryService } from '../support/query-service';
+import { ServiceProcess } from '../support/service-process';
+import { sleep } from '../support/wait';
 
 const PER_SCOPE = 65_535;
 
@@ -56,7 +62,9 @@ export async function memoryBenchmark(ctx: BenchContext, scopes = 4): Promise<Fi
     naive.push(bytesPer(() => new Map(lines.map((line, i) => [i, JSON.stringify(JSON.parse(line))]))));
   }
   ctx.log(`memory: ${count.toLocaleString('en-US')} interfaces over ${scopes} scopes`);
+  lines.length = 0;
   return [
+    ...(await atZero(ctx)),
     {
       name: `read model heap per interface (65,535 × ${scopes} scopes)`,
       unit: 'bytes',
@@ -64,6 +72,62 @@ export async function memoryBenchmark(ctx: BenchContext, scopes = 4): Promise<Fi
       baseline: { label: 'a Map of the events as JSON strings', samples: naive },
       higherIsBetter: false,
       limit: 1024,
+    },
+  ];
+}
+
+/**
+ * At 0 interfaces: the heap of an empty read model (1,000 of them, divided), against an empty
+ * Map measured the same way; and the resident memory of an idle query service on an empty
+ * store, against the bare fastify server of the query-api benchmark.
+ */
+async function atZero(ctx: BenchContext): Promise<Figure[]> {
+  const perModel = (build: () => unknown): number => {
+    const keep: unknown[] = [];
+    const before = heapAfterGc();
+    for (let i = 0; i < 1000; i++) keep.push(build());
+    const bytes = (heapAfterGc() - before) / 1000;
+    keep.length = 0;
+    return bytes;
+  };
+  const empty: number[] = [];
+  const map: number[] = [];
+  for (let r = 0; r < ctx.repeats.repeats; r++) {
+    empty.push(perModel(() => emptyReadModel()));
+    map.push(perModel(() => new Map()));
+  }
+
+  const dir = mkdtempSync(join(ctx.tmpDir, 'memory-'));
+  const bodies = Object.fromEntries(['list', 'page', 'one'].map((k) => [k, join(dir, `${k}.json`)]));
+  for (const file of Object.values(bodies)) writeFileSync(file, '{}');
+  const { service } = await startQueryService({ IFREG_STORE: 'sqlite', IFREG_SQLITE_PATH: join(dir, 'empty.db') });
+  const bare = new ServiceProcess('bare-server', bareServerMain, { env: { BENCH_BARE_BODIES: JSON.stringify(bodies) } });
+  const rss = { query: [] as number[], bare: [] as number[] };
+  try {
+    await bare.waitForLog('bare server listening', 30_000);
+    for (let r = 0; r < ctx.repeats.repeats; r++) {
+      await sleep(200);
+      rss.query.push(service.rssBytes() / 2 ** 20);
+      rss.bare.push(bare.rssBytes() / 2 ** 20);
+    }
+  } finally {
+    await bare.stop();
+    await service.stop();
+  }
+  return [
+    {
+      name: 'read model heap at 0 interfaces (an empty model)',
+      unit: 'bytes',
+      samples: empty,
+      baseline: { label: 'an empty Map, measured the same way', samples: map },
+      higherIsBetter: false,
+    },
+    {
+      name: 'query service resident memory at 0 interfaces (idle, empty SQLite store)',
+      unit: 'MiB',
+      samples: rss.query,
+      baseline: { label: 'bare fastify server process', samples: rss.bare },
+      higherIsBetter: false,
     },
   ];
 }
