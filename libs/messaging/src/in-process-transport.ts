@@ -17,6 +17,8 @@ export interface InProcessOptions {
   /** Delay before a failed batch is handed to the handler again. */
   readonly retryDelayMs?: number;
   readonly onHandlerError?: (error: unknown) => void;
+  /** How many dead letters to keep for inspection (default 1000). */
+  readonly keepDeadLetters?: number;
 }
 
 /**
@@ -31,6 +33,7 @@ export class InProcessTransport
   private handler: BatchHandler | undefined;
   private draining: Promise<void> | undefined;
   private stopped = false;
+  /** The most recent dead letters (the registrar also logs each one); bounded, so a long-running process does not grow. */
   readonly deadLetters: DeadLetter[] = [];
 
   constructor(private readonly options: InProcessOptions = {}) {}
@@ -62,6 +65,8 @@ export class InProcessTransport
 
   deadLetter(records: readonly DeadLetter[]): Promise<void> {
     this.deadLetters.push(...records);
+    const excess = this.deadLetters.length - (this.options.keepDeadLetters ?? 1000);
+    if (excess > 0) this.deadLetters.splice(0, excess);
     return Promise.resolve();
   }
 

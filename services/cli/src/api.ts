@@ -47,15 +47,8 @@ export interface ConversionAnswer {
 /** POST /v1/messages?wait=true: the event recorded for the message, with its store position. */
 export type OutcomeAnswer = RegistryEvent & { readonly position: number };
 
-export interface RebuildStatus {
-  readonly running: boolean;
-  readonly position: number;
-  readonly target: number;
-  readonly startedAt?: string;
-  readonly finishedAt?: string;
-  readonly eventsPerSecond?: number;
-  readonly error?: string;
-}
+/** GET/POST /v1/admin/rebuild: the query service's own type. */
+export type { RebuildStatus } from '@ifreg/query';
 
 /** One event of GET /v1/watch. */
 export interface Change {
