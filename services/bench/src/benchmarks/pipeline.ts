@@ -10,7 +10,7 @@ import { perSecond, repeat, summarize, type Figure } from '../measure';
 import { capped, type BenchContext } from '../context';
 import { RawConsumer, benchKafka, connectedProducer, createTopics, produce, sustainedRate } from '../support/kafka-load';
 import { serviceMain } from '../support/paths';
-import { dropSchema, freshSchema, postgresUnavailable, postgresUrl } from '../support/postgres';
+import { createRawEventsTable, dropSchema, freshSchema, postgresUnavailable, postgresUrl } from '../support/postgres';
 import { getJson, startQueryService } from '../support/query-service';
 import { ScopeRecorder, detectionJson } from '../support/registry-events';
 import { ServiceProcess } from '../support/service-process';
@@ -190,13 +190,7 @@ async function rawAppendRate(rig: Rig, byScope: Map<string, EventData[]>): Promi
   const client = new Client({ connectionString: postgresUrl() });
   await client.connect();
   try {
-    const table = `"${schema}".events`;
-    await client.query(`CREATE SCHEMA "${schema}"; CREATE TABLE ${table} (
-      position bigint PRIMARY KEY, stream text NOT NULL, revision integer NOT NULL, id text NOT NULL UNIQUE, type text NOT NULL,
-      data jsonb NOT NULL, metadata jsonb NOT NULL, recorded_at timestamptz NOT NULL DEFAULT now(), UNIQUE (stream, revision))`);
-    const insert = `INSERT INTO ${table} (position, stream, revision, id, type, data, metadata)
-      SELECT $1::bigint + o, $2, ($3::integer + o)::integer, d->>'id', d->>'type', d->'data', d->'metadata'
-      FROM jsonb_array_elements($4::jsonb) WITH ORDINALITY AS batch(d, o)`;
+    const { insert } = await createRawEventsTable(client, schema);
     let position = 0;
     const started = process.hrtime.bigint();
     for (const batch of batches(byScope)) {

@@ -1,22 +1,10 @@
 import { Client } from 'pg';
-import { NO_STREAM, PostgresEventStore, type EventData } from '@ifreg/event-store';
+import { NO_STREAM, PostgresEventStore } from '@ifreg/event-store';
 import { perSecond, repeat, type Figure } from '../measure';
 import type { BenchContext } from '../context';
-import { dropSchema, freshSchema, postgresUnavailable, postgresUrl } from '../support/postgres';
+import { STORE_BATCH as BATCH, STORE_EVENTS as EVENTS, STORE_STREAMS as STREAMS, storeSampleEvents as eventsFor } from '../support/store-sample';
+import { createRawEventsTable, dropSchema, freshSchema, postgresUnavailable, postgresUrl } from '../support/postgres';
 
-const EVENTS = 100_000;
-const BATCH = 1_000;
-const STREAMS = 10;
-
-/** The same rows as store-sqlite.ts writes. */
-function eventsFor(run: number): EventData[] {
-  return Array.from({ length: EVENTS }, (_, i) => ({
-    id: `${run}-${i}`,
-    type: 'InterfaceRegistered',
-    data: { type: 'InterfaceRegistered', scope: `s${i % STREAMS}`, ifIndex: (i % 65_535) + 1, info: { friendlyName: `eth${i}`, physAddress: '02:42:ac:11:00:02' } },
-    metadata: { causationId: `m${i}` },
-  }));
-}
 
 interface Rates {
   readonly append: number[];
@@ -68,13 +56,7 @@ async function runRaw(run: number, out: Rates): Promise<void> {
   const client = new Client({ connectionString: postgresUrl() });
   await client.connect();
   try {
-    const table = `"${schema}".events`;
-    await client.query(`CREATE SCHEMA "${schema}"; CREATE TABLE ${table} (
-      position bigint PRIMARY KEY, stream text NOT NULL, revision integer NOT NULL, id text NOT NULL UNIQUE, type text NOT NULL,
-      data jsonb NOT NULL, metadata jsonb NOT NULL, recorded_at timestamptz NOT NULL DEFAULT now(), UNIQUE (stream, revision))`);
-    const insert = `INSERT INTO ${table} (position, stream, revision, id, type, data, metadata)
-      SELECT $1::bigint + o, $2, ($3::integer + o)::integer, d->>'id', d->>'type', d->'data', d->'metadata'
-      FROM jsonb_array_elements($4::jsonb) WITH ORDINALITY AS batch(d, o)`;
+    const { table, insert } = await createRawEventsTable(client, schema);
     const revisions = new Map<string, number>();
     let position = 0;
     let started = process.hrtime.bigint();

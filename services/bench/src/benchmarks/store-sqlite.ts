@@ -4,19 +4,8 @@ import Database from 'better-sqlite3';
 import { NO_STREAM, SqliteEventStore, type EventData } from '@ifreg/event-store';
 import { perSecond, repeat, type Figure } from '../measure';
 import type { BenchContext } from '../context';
+import { STORE_BATCH as BATCH, STORE_EVENTS as EVENTS, STORE_STREAMS as STREAMS, storeSampleEvents as eventsFor } from '../support/store-sample';
 
-const EVENTS = 100_000;
-const BATCH = 1_000;
-const STREAMS = 10;
-
-function eventsFor(run: number): EventData[] {
-  return Array.from({ length: EVENTS }, (_, i) => ({
-    id: `${run}-${i}`,
-    type: 'InterfaceRegistered',
-    data: { type: 'InterfaceRegistered', scope: `s${i % STREAMS}`, ifIndex: (i % 65_535) + 1, info: { friendlyName: `eth${i}`, physAddress: '02:42:ac:11:00:02' } },
-    metadata: { causationId: `m${i}` },
-  }));
-}
 
 /** ifreg's SQLite adapter against the same rows written and read with better-sqlite3 directly. */
 export async function sqliteStoreBenchmark(ctx: BenchContext): Promise<Figure[]> {

@@ -29,3 +29,20 @@ export async function postgresUnavailable(): Promise<string | undefined> {
     return error instanceof Error ? error.message : String(error);
   }
 }
+
+/**
+ * The PostgreSQL adapter's events table, made with node-postgres alone in a new schema, and
+ * the fastest plain insert of a batch into it (one INSERT … jsonb_array_elements): the raw
+ * baselines of store-postgres and pipeline. Parameters: first position, stream, first
+ * revision, the batch as JSON [{id, type, data, metadata}].
+ */
+export async function createRawEventsTable(client: Client, schema: string): Promise<{ table: string; insert: string }> {
+  const table = `"${schema}".events`;
+  await client.query(`CREATE SCHEMA "${schema}"; CREATE TABLE ${table} (
+    position bigint PRIMARY KEY, stream text NOT NULL, revision integer NOT NULL, id text NOT NULL UNIQUE, type text NOT NULL,
+    data jsonb NOT NULL, metadata jsonb NOT NULL, recorded_at timestamptz NOT NULL DEFAULT now(), UNIQUE (stream, revision))`);
+  const insert = `INSERT INTO ${table} (position, stream, revision, id, type, data, metadata)
+    SELECT $1::bigint + o, $2, ($3::integer + o)::integer, d->>'id', d->>'type', d->'data', d->'metadata'
+    FROM jsonb_array_elements($4::jsonb) WITH ORDINALITY AS batch(d, o)`;
+  return { table, insert };
+}
