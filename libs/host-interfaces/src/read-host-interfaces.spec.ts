@@ -175,6 +175,8 @@ describe('a file beside the interface directories (bonding_masters, present once
   });
 });
 
+// This machine's own /sys/class/net: absent outside Linux (or in a sandbox without sysfs),
+// where these tests cannot mean anything and are skipped; the fake-tree tests above still run.
 const hasSysfs = existsSync('/sys/class/net/lo');
 const describeWithSysfs = hasSysfs ? describe : describe.skip;
 
