@@ -66,3 +66,57 @@ describe('sqlite durability settings', () => {
     }
   });
 });
+
+describe('appends made in one turn of the event loop (one group commit)', () => {
+  it('settle one by one: a conflicting append fails alone, the others are recorded in call order', async () => {
+    const store = new SqliteEventStore({ path: freshPath() });
+    try {
+      await store.append('order-2', makeEvents('old', 1), NO_STREAM);
+      // when: three appends in the same turn, the second with a stale expected revision
+      const settled = await Promise.allSettled([
+        store.append('order-1', makeEvents('a', 2), NO_STREAM),
+        store.append('order-2', makeEvents('b', 1), NO_STREAM),
+        store.append('order-3', makeEvents('c', 1), NO_STREAM),
+      ]);
+      // then
+      expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect(settled[1]).toMatchObject({ reason: { name: 'ConcurrencyError', expected: NO_STREAM, actual: 0 } });
+      expect(settled[0]).toMatchObject({ value: { nextExpectedRevision: 1, position: 3 } });
+      expect(settled[2]).toMatchObject({ value: { nextExpectedRevision: 0, position: 4 } });
+      expect((await store.readAll(0, 10)).map((e) => `${e.position}:${e.id}`)).toEqual(['1:old-0', '2:a-0', '3:a-1', '4:c-0']);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('answers a redelivered batch with its recorded position even when another append of the group is new', async () => {
+    const store = new SqliteEventStore({ path: freshPath() });
+    try {
+      const first = await store.append('order-1', makeEvents('a', 2), NO_STREAM);
+      const [again, fresh] = await Promise.all([
+        store.append('order-1', makeEvents('a', 2), 1),
+        store.append('order-2', makeEvents('b', 1), NO_STREAM),
+      ]);
+      expect(again).toEqual(first);
+      expect(fresh).toEqual({ nextExpectedRevision: 0, position: 3 });
+      await expect(store.append('order-3', makeEvents('a', 1), NO_STREAM)).rejects.toThrow('event id a-0 is already recorded in stream order-1');
+      expect(await store.headPosition()).toBe(3);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('are committed by close() when it comes before the group ran', async () => {
+    const path = freshPath();
+    const store = new SqliteEventStore({ path });
+    const appended = store.append('order-1', makeEvents('a', 2), NO_STREAM);
+    await store.close();
+    await expect(appended).resolves.toEqual({ nextExpectedRevision: 1, position: 2 });
+    const reopened = new SqliteEventStore({ path });
+    try {
+      expect((await reopened.readStream('order-1')).map((e) => e.id)).toEqual(['a-0', 'a-1']);
+    } finally {
+      await reopened.close();
+    }
+  });
+});

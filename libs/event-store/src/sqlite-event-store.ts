@@ -26,6 +26,24 @@ export interface SqliteEventStoreOptions {
 
 interface StreamHead { readonly revision: number; readonly position: number }
 
+/** An append waiting for the next group commit. */
+interface QueuedAppend {
+  readonly stream: string;
+  readonly events: readonly EventData[];
+  readonly expected: ExpectedRevision;
+  readonly resolve: (result: AppendResult) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+type AppendAnswer = { readonly result: AppendResult } | { readonly error: unknown };
+
+// By shape, not instanceof: the native addon keeps the SqliteError class of the first copy of
+// better-sqlite3 loaded in the process (jest loads one per test file, each in its own realm).
+const isDuplicateId = (error: unknown): boolean => {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' && typeof message === 'string' && message.includes('events.id');
+};
+
 /**
  * The embedded event store. SQLite lets one writer in at a time (the append takes the
  * write lock up front with BEGIN IMMEDIATE) and a position is handed out inside that
@@ -42,7 +60,10 @@ export class SqliteEventStore implements EventStore {
   private readonly selectStream;
   private readonly selectAll;
   private readonly selectHead;
-  private readonly appendTransaction;
+  private readonly groupTransaction;
+  private readonly appendOne;
+  private readonly insertNew;
+  private queue: QueuedAppend[] = [];
 
   constructor(options: SqliteEventStoreOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -63,14 +84,28 @@ export class SqliteEventStore implements EventStore {
     this.selectAll = this.db.prepare<[number, number], EventRow>(
       'SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?');
     this.selectHead = this.db.prepare<[], { head: number }>('SELECT coalesce(max(position), 0) AS head FROM events');
-    this.appendTransaction = this.db.transaction(
-      (stream: string, events: readonly EventData[], expected: ExpectedRevision) => this.appendLocked(stream, events, expected));
+    // Nested transactions are savepoints: one append that fails leaves the others of its group.
+    this.appendOne = this.db.transaction((a: QueuedAppend) => this.appendLocked(a.stream, a.events, a.expected));
+    this.insertNew = this.db.transaction((stream: string, events: readonly EventData[], head: StreamHead | undefined) => this.insertEvents(stream, events, head));
+    this.groupTransaction = this.db.transaction((group: readonly QueuedAppend[]) =>
+      group.map((a): AppendAnswer => {
+        try {
+          return { result: this.appendOne(a) };
+        } catch (error) {
+          return { error };
+        }
+      }));
   }
 
-  async append(stream: string, events: readonly EventData[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
-    const result = this.appendTransaction.immediate(stream, events, expectedRevision);
-    this.appended.emit('append');
-    return result;
+  /**
+   * Group commit: the appends made in one turn of the event loop (a registrar batch's
+   * scopes, concurrent partitions) share one transaction and so one fsync, each in a
+   * savepoint of its own; every promise settles after the commit.
+   */
+  append(stream: string, events: readonly EventData[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
+    return new Promise((resolve, reject) => {
+      if (this.queue.push({ stream, events, expected: expectedRevision, resolve, reject }) === 1) setImmediate(() => this.commitGroup());
+    });
   }
 
   async readStream(stream: string, fromRevision = 0): Promise<RecordedEvent[]> {
@@ -103,7 +138,9 @@ export class SqliteEventStore implements EventStore {
 
   async close(): Promise<void> {
     await Promise.all([...this.subscriptions].map((s) => s.close()));
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    this.commitGroup(); // appends already made must not be lost to the close
+    this.db.close();
   }
 
   /** The settings SQLite actually applied, for the start-up log (synchronous: 1 NORMAL, 2 FULL). */
@@ -114,13 +151,47 @@ export class SqliteEventStore implements EventStore {
     };
   }
 
+  private commitGroup(): void {
+    const group = this.queue;
+    if (group.length === 0) return;
+    this.queue = [];
+    let answers: AppendAnswer[];
+    try {
+      answers = this.groupTransaction.immediate(group);
+    } catch (error) {
+      // BEGIN or COMMIT failed (busy, I/O): nothing of the group is recorded.
+      for (const a of group) a.reject(error);
+      return;
+    }
+    this.appended.emit('append');
+    group.forEach((a, i) => {
+      const answer = answers[i];
+      if (answer !== undefined && 'result' in answer) a.resolve(answer.result);
+      else a.reject(answer?.error ?? new Error('append lost its answer'));
+    });
+  }
+
   private appendLocked(stream: string, events: readonly EventData[], expected: ExpectedRevision): AppendResult {
+    if (new Set(events.map((e) => e.id)).size !== events.length) throw new Error(`stream ${stream}: the batch repeats an event id`);
     const head = this.streamHead.get(stream);
     const current = head?.revision ?? NO_STREAM;
     const stale = expected !== ANY && expected !== current;
+    if (!stale) {
+      // The usual case, new events: the id's UNIQUE index tells a redelivery apart, no lookups.
+      try {
+        return this.insertNew(stream, events, head);
+      } catch (error) {
+        if (!isDuplicateId(error)) throw error;
+      }
+    }
     const redelivered = this.recordedPosition(stream, events, stale ? expected : undefined, current);
     if (redelivered !== undefined) return { nextExpectedRevision: current, position: redelivered };
     if (stale) throw new ConcurrencyError(stream, expected, current);
+    return this.insertNew(stream, events, head);
+  }
+
+  private insertEvents(stream: string, events: readonly EventData[], head: StreamHead | undefined): AppendResult {
+    const current = head?.revision ?? NO_STREAM;
     const recordedAt = new Date().toISOString();
     let revision = current;
     let position = head?.position ?? 0;
@@ -140,7 +211,6 @@ export class SqliteEventStore implements EventStore {
    * it); with an up-to-date expected revision it is a caller bug, so a plain Error.
    */
   private recordedPosition(stream: string, events: readonly EventData[], staleExpected: ExpectedRevision | undefined, current: number): number | undefined {
-    if (new Set(events.map((e) => e.id)).size !== events.length) throw new Error(`stream ${stream}: the batch repeats an event id`);
     let found = 0;
     let position = 0;
     for (const event of events) {

@@ -56,3 +56,30 @@ describe('the serialised whole lists', () => {
     expect(JSON.parse(lists.itemsJson(view(model, 'a')))).toHaveLength(1);
   });
 });
+
+describe('the serialised single interfaces (pages, GET one)', () => {
+  it('are the JSON of the items, and a re-registered ifIndex shows its new content', () => {
+    const model = emptyReadModel();
+    const lists = new SerializedLists();
+    apply(model, registered('a', 1), registered('a', 2), registered('a', 3));
+    const page = listInterfaces(view(model, 'a'), { after: 1, limit: 2 });
+    expect(lists.listJson(page)).toBe(JSON.stringify(page));
+    expect(lists.listJson([])).toBe('[]');
+    apply(model, deregistered('a', 2), { ...registered('a', 2), providerId: 'other' });
+    const again = listInterfaces(view(model, 'a'), { after: 1, limit: 2 });
+    expect(lists.listJson(again)).toBe(JSON.stringify(again));
+    expect(JSON.parse(lists.itemJson(view(model, 'a').interfaces.get(2)!))).toMatchObject({ providerId: 'other' });
+  });
+
+  it('keep at most the given number of characters, dropping the oldest, and still answer', () => {
+    const model = emptyReadModel();
+    apply(model, ...Array.from({ length: 50 }, (_, i) => registered('a', i + 1)));
+    const items = listInterfaces(view(model, 'a'));
+    const one = JSON.stringify(items[0]).length;
+    const lists = new SerializedLists(4, one * 10);
+    expect(lists.listJson(items)).toBe(JSON.stringify(items));
+    expect(lists.itemChars).toBeLessThanOrEqual(one * 10);
+    expect(lists.itemChars).toBeGreaterThan(one * 5);
+    expect(lists.itemJson(items[0]!)).toBe(JSON.stringify(items[0]));
+  });
+});

@@ -22,7 +22,15 @@ export interface RegistrarDeps {
   /** The registrar's clock, stamped on each command (the domain has none). */
   readonly now: () => Date;
   readonly maxConcurrencyRetries?: number;
+  /**
+   * Waits before re-reading a scope after a conflict; jittered so that two instances racing
+   * on one scope (a rebalance) stop meeting in the same group commit. Default: up to 2^attempt ms.
+   */
+  readonly backoff?: (attempt: number) => Promise<void>;
 }
+
+const jitteredBackoff = (attempt: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, Math.random() * 2 ** Math.min(attempt + 1, 8)));
 
 /**
  * Read, fold, decide, append with the expected revision, then publish the outcomes.
@@ -73,6 +81,7 @@ export class RegistrarService {
         if (!(error instanceof ConcurrencyError) || attempt >= retries) throw error;
         this.deps.metrics.concurrencyRetries.inc();
         this.deps.log.info({ scope, attempt, err: error.message }, 'stream moved on, re-reading scope');
+        await (this.deps.backoff ?? jitteredBackoff)(attempt);
       }
     }
   }

@@ -30,6 +30,7 @@ const kafkaModule = new ContainerModule(({ bind }) => {
         topic: config.kafka.topics.agentMessages,
         groupId: config.groupId,
         maxBatch: config.batchSize,
+        partitionsConsumedConcurrently: config.concurrency,
         sessionTimeoutMs: config.sessionTimeoutMs,
         log,
         // Consuming cannot go on: exit so the supervisor restarts us (liveness), not loop.

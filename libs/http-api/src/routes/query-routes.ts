@@ -31,6 +31,9 @@ async function caughtUp(deps: HttpApiDeps, query: ReadQuery, reply: FastifyReply
   }
 }
 
+/** A body serialised here (the same bytes fastify's JSON.stringify would send). */
+const sendJson = (reply: FastifyReply, json: string): FastifyReply => reply.type('application/json; charset=utf-8').send(json);
+
 function scopeOr404(deps: HttpApiDeps, scope: string, reply: FastifyReply): ScopeView | undefined {
   const view = deps.readModel.model.scopes.get(scope);
   if (!view) sendError(reply, 404, 'ScopeNotFound', `scope ${scope} has no recorded events`);
@@ -40,8 +43,11 @@ function scopeOr404(deps: HttpApiDeps, scope: string, reply: FastifyReply): Scop
 export function registerQueryRoutes(app: HttpApp, deps: HttpApiDeps): void {
   const position = () => deps.readModel.position;
   const lists = new SerializedLists();
+  // The same bytes as JSON.stringify({ scope, position, ...item }), the item's part from `lists`.
   const one = (reply: FastifyReply, view: ScopeView, item: InterfaceView | undefined, what: string) =>
-    item ? { scope: view.scope, position: position(), ...item } : sendError(reply, 404, 'InterfaceNotFound', `${what} is not registered in scope ${view.scope}`);
+    item
+      ? sendJson(reply, `{"scope":${JSON.stringify(view.scope)},"position":${position()},${lists.itemJson(item).slice(1)}`)
+      : sendError(reply, 404, 'InterfaceNotFound', `${what} is not registered in scope ${view.scope}`);
 
   app.get(
     '/v1/scopes',
@@ -74,13 +80,15 @@ export function registerQueryRoutes(app: HttpApp, deps: HttpApiDeps): void {
       if (asOf === undefined && [ifType, providerId, name, after, limit].every((v) => v === undefined)) {
         // The whole list: its items' JSON comes from `lists` (serialised once per change of
         // the scope), the envelope is written here; the same JSON as the object below.
-        const json = `{"scope":${JSON.stringify(view.scope)},"epoch":${view.epoch},"position":${position()},"items":${lists.itemsJson(view)}}`;
-        return reply.type('application/json; charset=utf-8').send(json);
+        return sendJson(reply, `{"scope":${JSON.stringify(view.scope)},"epoch":${view.epoch},"position":${position()},"items":${lists.itemsJson(view)}}`);
       }
       const items = listInterfaces(view, request.query);
       const last = items.at(-1);
       const next = request.query.limit !== undefined && items.length === request.query.limit && last ? last.ifIndex : undefined;
-      return { scope: view.scope, epoch: view.epoch, position: asOf ?? position(), items, ...(next === undefined ? {} : { next }) };
+      if (asOf !== undefined) return { scope: view.scope, epoch: view.epoch, position: asOf, items, ...(next === undefined ? {} : { next }) };
+      // A page: the same JSON as that object, each item's from `lists` (asOf views are one-offs, not kept).
+      const tail = next === undefined ? '' : `,"next":${next}`;
+      return sendJson(reply, `{"scope":${JSON.stringify(view.scope)},"epoch":${view.epoch},"position":${position()},"items":${lists.listJson(items)}${tail}}`);
     },
   );
 
