@@ -116,4 +116,22 @@ export function appendContract({ store }: StoreFixture): void {
       expect(await store().headPosition()).toBe(6);
     });
   });
+
+  describe('appends to several streams made at the same time (a group commit where the store has one)', () => {
+    it('settle one by one: a conflicting append fails alone, a redelivered one answers its recorded state', async () => {
+      const first = await store().append('order-1', makeEvents('old', 2), NO_STREAM);
+      const settled = await Promise.allSettled([
+        store().append('order-2', makeEvents('a', 2), NO_STREAM),
+        store().append('order-1', makeEvents('b', 1), NO_STREAM), // stale
+        store().append('order-1', makeEvents('old', 2), 1), // redelivered
+        store().append('order-3', makeEvents('c', 1), NO_STREAM),
+      ]);
+      expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+      expect(settled[1]).toMatchObject({ reason: expect.any(ConcurrencyError) });
+      expect(settled[2]).toEqual({ status: 'fulfilled', value: first });
+      const all = await store().readAll(0, 100);
+      expect(all.map((e) => e.position)).toEqual(range(1, 5));
+      expect(all.map((e) => e.id).sort()).toEqual(['a-0', 'a-1', 'c-0', 'old-0', 'old-1']);
+    });
+  });
 }

@@ -3,11 +3,11 @@ import { SerializedLists, listInterfaces } from './queries';
 
 const AT = '2026-11-24T12:00:00.000Z';
 
-function registered(scope: string, ifIndex: number): RegistryEvent {
+function registered(scope: string, ifIndex: number, providerId = 'p'): RegistryEvent {
   const info = completeInfo({ friendlyName: `eth${ifIndex}` });
   if (!info.ok) throw new Error(info.reason);
   const luid = { ifType: 6, netLuidIndex: ifIndex };
-  return { type: 'InterfaceRegistered', scope, epoch: 0, ifIndex, luid, providerId: 'p', providerIfContext: '', info: info.value, causationId: `r-${scope}-${ifIndex}`, at: AT };
+  return { type: 'InterfaceRegistered', scope, epoch: 0, ifIndex, luid, providerId, providerIfContext: '', info: info.value, causationId: `r-${scope}-${ifIndex}`, at: AT };
 }
 
 const deregistered = (scope: string, ifIndex: number): RegistryEvent => ({
@@ -65,7 +65,7 @@ describe('the serialised single interfaces (pages, GET one)', () => {
     const page = listInterfaces(view(model, 'a'), { after: 1, limit: 2 });
     expect(lists.listJson(page)).toBe(JSON.stringify(page));
     expect(lists.listJson([])).toBe('[]');
-    apply(model, deregistered('a', 2), { ...registered('a', 2), providerId: 'other' });
+    apply(model, deregistered('a', 2), registered('a', 2, 'other'));
     const again = listInterfaces(view(model, 'a'), { after: 1, limit: 2 });
     expect(lists.listJson(again)).toBe(JSON.stringify(again));
     expect(JSON.parse(lists.itemJson(view(model, 'a').interfaces.get(2)!))).toMatchObject({ providerId: 'other' });

@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { ANY, ConcurrencyError, NO_STREAM, type AppendResult, type EventData, type ExpectedRevision } from '../port';
 import { isUniqueViolation } from './postgres-errors';
 import { batchJson } from './postgres-rows';
@@ -27,9 +27,42 @@ export class PostgresAppend {
   }
 
   async run(pool: Pool, stream: string, events: readonly EventData[], expected: ExpectedRevision): Promise<AppendResult> {
-    const ids = events.map((e) => e.id);
-    if (new Set(ids).size !== ids.length) throw new Error(`stream ${stream}: the batch repeats an event id`);
-    const state = await this.callFunction(pool, stream, ids, events, expected);
+    const state = await this.callFunction(pool, stream, checkedIds(stream, events), events, expected);
+    return this.answer(stream, events, expected, state);
+  }
+
+  /**
+   * Several appends in one transaction, so one commit (one WAL flush) for all: the lock taken
+   * by the first call is held to COMMIT. A conflict or redelivery is told from what each call
+   * answers, as in run(); an error (connection lost, the unique-violation backstop) fails the
+   * whole group, nothing of it committed.
+   */
+  async runGroup(pool: Pool, appends: readonly GroupAppend[]): Promise<(AppendResult | Error)[]> {
+    const client = await pool.connect();
+    let broken: unknown;
+    try {
+      await client.query('BEGIN');
+      const states: AppendState[] = [];
+      for (const a of appends) states.push(await this.callFunction(client, a.stream, checkedIds(a.stream, a.events), a.events, a.expected));
+      await client.query('COMMIT');
+      return appends.map((a, i) => {
+        try {
+          return this.answer(a.stream, a.events, a.expected, states[i]!);
+        } catch (error) {
+          return error instanceof Error ? error : new Error(String(error));
+        }
+      });
+    } catch (error) {
+      broken = error;
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      // A connection that failed mid-transaction is not given back to others.
+      client.release(broken instanceof Error ? broken : undefined);
+    }
+  }
+
+  private answer(stream: string, events: readonly EventData[], expected: ExpectedRevision, state: AppendState): AppendResult {
     const current = state.stream_revision ?? NO_STREAM;
     const stale = expected !== ANY && expected !== current;
     const redelivered = recordedPosition(stream, events.length, state, stale ? expected : undefined, current);
@@ -40,7 +73,7 @@ export class PostgresAppend {
     return { nextExpectedRevision: current + events.length, position: Number(state.head_position) + events.length };
   }
 
-  private async callFunction(pool: Pool, stream: string, ids: string[], events: readonly EventData[], expected: ExpectedRevision): Promise<AppendState> {
+  private async callFunction(pool: Pool | PoolClient, stream: string, ids: string[], events: readonly EventData[], expected: ExpectedRevision): Promise<AppendState> {
     try {
       const values = [stream, expected === ANY ? null : expected, ids, batchJson(events)];
       const { rows: [state] } = await pool.query<AppendState>({ name: `${this.names.schema}.append`, text: this.call, values });
@@ -53,6 +86,18 @@ export class PostgresAppend {
       throw new ConcurrencyError(stream, expected, rows[0]?.revision ?? NO_STREAM);
     }
   }
+}
+
+export interface GroupAppend {
+  readonly stream: string;
+  readonly events: readonly EventData[];
+  readonly expected: ExpectedRevision;
+}
+
+function checkedIds(stream: string, events: readonly EventData[]): string[] {
+  const ids = events.map((e) => e.id);
+  if (new Set(ids).size !== ids.length) throw new Error(`stream ${stream}: the batch repeats an event id`);
+  return ids;
 }
 
 /**

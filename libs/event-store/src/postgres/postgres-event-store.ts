@@ -4,11 +4,16 @@ import {
   type AllHandler, type AppendResult, type EventData, type EventStore, type ExpectedRevision,
   type RecordedEvent, type SubscribeOptions, type Subscription,
 } from '../port';
-import { PostgresAppend } from './postgres-append';
+import { PostgresAppend, type GroupAppend } from './postgres-append';
 import { PostgresNotifier } from './postgres-notifier';
 import { EVENT_COLUMNS, toRecordedEvent, type EventRow } from './postgres-rows';
 import { schemaSql, storeNames, type StoreNames } from './postgres-schema';
 import { subscriptionSource, type SubscriptionSourceOptions } from './postgres-subscription';
+
+interface QueuedAppend extends GroupAppend {
+  readonly resolve: (result: AppendResult) => void;
+  readonly reject: (error: unknown) => void;
+}
 
 export interface PostgresEventStoreOptions {
   /** e.g. postgres://user@host:5432/db */
@@ -40,6 +45,7 @@ export class PostgresEventStore implements EventStore {
   private readonly sourceOptions: SubscriptionSourceOptions;
   private readonly readAllQuery: string;
   private readonly readStreamQuery: string;
+  private queue: QueuedAppend[] = [];
 
   /** Opens the store and creates its schema and table when missing. */
   static async create(options: PostgresEventStoreOptions): Promise<PostgresEventStore> {
@@ -86,12 +92,37 @@ export class PostgresEventStore implements EventStore {
   /**
    * A connection lost during the call leaves the outcome unknown: append the same events
    * again with the same expected revision; if they were recorded it is a no-op.
+   *
+   * Group commit: the appends made in one turn of the event loop (a registrar batch's scopes,
+   * concurrent partitions) go in one transaction, since appends to one store are serial
+   * anyway and each commit waits for a WAL flush.
    */
-  async append(stream: string, events: readonly EventData[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
-    const result = await this.appender.run(this.pool, stream, events, expectedRevision);
+  append(stream: string, events: readonly EventData[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
+    return new Promise((resolve, reject) => {
+      if (this.queue.push({ stream, events, expected: expectedRevision, resolve, reject }) === 1) setImmediate(() => void this.commitGroup());
+    });
+  }
+
+  private async commitGroup(): Promise<void> {
+    const group = this.queue;
+    this.queue = [];
+    try {
+      if (group.length === 1) {
+        const [only] = group as [QueuedAppend];
+        only.resolve(await this.appender.run(this.pool, only.stream, only.events, only.expected));
+      } else {
+        const answers = await this.appender.runGroup(this.pool, group);
+        group.forEach((a, i) => {
+          const answer = answers[i];
+          if (answer === undefined || answer instanceof Error) a.reject(answer ?? new Error('append lost its answer'));
+          else a.resolve(answer);
+        });
+      }
+    } catch (error) {
+      for (const a of group) a.reject(error);
+    }
     // Subscriptions of this store need not wait for the notification's round trip.
     this.notifier.wake();
-    return result;
   }
 
   async readStream(stream: string, fromRevision = 0): Promise<RecordedEvent[]> {
