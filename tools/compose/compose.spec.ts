@@ -16,6 +16,14 @@ interface ComposeService {
   environment?: Record<string, string | number | boolean | null>;
   command?: string[];
   profiles?: string[];
+  read_only?: boolean;
+  cap_drop?: string[];
+  cap_add?: string[];
+  security_opt?: string[];
+  privileged?: boolean;
+  user?: string;
+  volumes?: string[];
+  tmpfs?: string[];
 }
 const compose = parse(readFileSync(composeFile, 'utf8'), { merge: true }) as { services: Record<string, ComposeService> };
 const ifregServices = Object.entries(compose.services).filter(([, s]) => s.build?.args?.['SERVICE'] !== undefined);
@@ -47,6 +55,24 @@ describe('docker-compose.yml', () => {
     const { ENV_KEYS } = (await import(join(root, 'services', folder, 'src', 'config.ts'))) as { ENV_KEYS: readonly string[] };
     const given = Object.keys(service.environment ?? {});
     expect(given.filter((key) => !ENV_KEYS.includes(key))).toEqual([]);
+  });
+
+  it.each(ifregServices)('runs %s with least privilege: read-only root, no capabilities, no new privileges', (_name, service) => {
+    expect(service).toMatchObject({ read_only: true, cap_drop: ['ALL'], security_opt: expect.arrayContaining(['no-new-privileges:true']) });
+    expect(service.cap_add ?? []).toEqual([]);
+    expect(service.privileged ?? false).toBe(false);
+    expect(service.user ?? '').not.toMatch(/^(0|root)(:|$)/);
+    // Writable places are volumes for data and /tmp in memory, nothing from the host.
+    expect((service.volumes ?? []).filter((volume) => /^[./~]/.test(volume))).toEqual([]);
+    expect(service.tmpfs ?? []).toEqual(['/tmp:size=16m,mode=1777']);
+  });
+
+  it('the image runs as a non-root user that cannot write its own code', () => {
+    const dockerfile = readFileSync(join(root, 'deploy', 'Dockerfile'), 'utf8');
+    const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+    const users = [...runtime.matchAll(/^USER\s+(\S+)/gm)].map((match) => match[1]);
+    expect(users).toEqual(['1000:1000']);
+    expect(runtime).toMatch(/^COPY --from=build \/app \/app$/m); // no --chown: root owns the code
   });
 
   it('runs the simulator only under the "sim" profile', () => {

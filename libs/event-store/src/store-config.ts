@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ConfigError, env as envHelpers, readableFile, secretSetting } from '@ifreg/platform';
 import { EventStoreDbEventStore } from './eventstoredb/eventstoredb-event-store';
 import type { EventStore } from './port';
 import { PostgresEventStore } from './postgres/postgres-event-store';
@@ -11,6 +12,14 @@ export const storeEnvSchema = z.object({
   IFREG_SQLITE_SYNC: z.enum(['FULL', 'NORMAL']).default('FULL'),
   IFREG_POSTGRES_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection string').default('postgres://postgres@127.0.0.1:5432/test'),
   IFREG_POSTGRES_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier').default('ifreg'),
+  // The password apart from the URL, so the URL can sit in plain configuration (docs/security.md).
+  IFREG_POSTGRES_PASSWORD: z.string().min(1).optional(),
+  IFREG_POSTGRES_PASSWORD_FILE: envHelpers.file(),
+  // TLS with libpq's meaning of sslmode; the files are paths, read by the client when it connects.
+  IFREG_POSTGRES_SSL_MODE: z.enum(['disable', 'require', 'verify-ca', 'verify-full']).optional(),
+  IFREG_POSTGRES_SSL_CA_FILE: envHelpers.file(),
+  IFREG_POSTGRES_SSL_CERT_FILE: envHelpers.file(),
+  IFREG_POSTGRES_SSL_KEY_FILE: envHelpers.file(),
   EVENTSTORE_URL: z.string().regex(/^(esdb|esdb\+discover|kurrentdb):\/\//, 'must be an esdb:// connection string').optional(),
 });
 
@@ -24,11 +33,56 @@ export function storeSettings(env: z.infer<typeof storeEnvSchema>): StoreSetting
     case 'sqlite':
       return { kind: 'sqlite', sqlitePath: env.IFREG_SQLITE_PATH, synchronous: env.IFREG_SQLITE_SYNC };
     case 'postgres':
-      return { kind: 'postgres', url: env.IFREG_POSTGRES_URL, schema: env.IFREG_POSTGRES_SCHEMA };
+      return { kind: 'postgres', url: postgresUrl(env), schema: env.IFREG_POSTGRES_SCHEMA };
     case 'eventstoredb':
       if (!env.EVENTSTORE_URL) throw new StoreConfigError('EVENTSTORE_URL is required when IFREG_STORE=eventstoredb');
       return { kind: 'eventstoredb', url: env.EVENTSTORE_URL };
   }
+}
+
+/**
+ * IFREG_POSTGRES_URL with the password and the TLS settings of their own variables folded in,
+ * as `pg` 8 reads them from a connection string: `sslmode` with `uselibpqcompat=true` (so
+ * require, verify-ca and verify-full mean what they mean to libpq), `sslrootcert`, `sslcert`
+ * and `sslkey`. Incomplete or contradictory settings throw a ConfigError.
+ */
+export function postgresUrl(env: z.infer<typeof storeEnvSchema>): string {
+  const url = new URL(env.IFREG_POSTGRES_URL);
+  const problems: string[] = [];
+  const password = secretSetting('IFREG_POSTGRES_PASSWORD', env.IFREG_POSTGRES_PASSWORD, env.IFREG_POSTGRES_PASSWORD_FILE);
+  if (password !== undefined) {
+    if (url.password !== '') problems.push('IFREG_POSTGRES_PASSWORD: IFREG_POSTGRES_URL has a password already; give it in one place');
+    else if (url.username === '') problems.push('IFREG_POSTGRES_PASSWORD: IFREG_POSTGRES_URL names no user (postgres://user@host/db)');
+    else url.password = password;
+  }
+
+  const mode = env.IFREG_POSTGRES_SSL_MODE;
+  const files = { sslrootcert: ['IFREG_POSTGRES_SSL_CA_FILE', env.IFREG_POSTGRES_SSL_CA_FILE], sslcert: ['IFREG_POSTGRES_SSL_CERT_FILE', env.IFREG_POSTGRES_SSL_CERT_FILE], sslkey: ['IFREG_POSTGRES_SSL_KEY_FILE', env.IFREG_POSTGRES_SSL_KEY_FILE] } as const;
+  const given = Object.values(files).flatMap(([name, file]) => (file === undefined ? [] : [[name, file] as const]));
+  if (mode !== undefined && url.searchParams.has('sslmode')) problems.push('IFREG_POSTGRES_SSL_MODE: IFREG_POSTGRES_URL has an sslmode already; give it in one place');
+  if (mode === undefined || mode === 'disable') {
+    problems.push(...given.map(([name]) => `${name}: set IFREG_POSTGRES_SSL_MODE to require, verify-ca or verify-full to use it`));
+  } else {
+    if (mode === 'verify-ca' && env.IFREG_POSTGRES_SSL_CA_FILE === undefined) problems.push('IFREG_POSTGRES_SSL_CA_FILE: required when IFREG_POSTGRES_SSL_MODE=verify-ca');
+    if ((env.IFREG_POSTGRES_SSL_CERT_FILE === undefined) !== (env.IFREG_POSTGRES_SSL_KEY_FILE === undefined)) {
+      problems.push('IFREG_POSTGRES_SSL_CERT_FILE, IFREG_POSTGRES_SSL_KEY_FILE: a client certificate needs its key and the key its certificate');
+    }
+    for (const [name, file] of given) {
+      try {
+        readableFile(name, file);
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error;
+        problems.push(...error.problems);
+      }
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  if (mode !== undefined) {
+    url.searchParams.set('sslmode', mode);
+    url.searchParams.set('uselibpqcompat', 'true');
+    for (const [param, [, file]] of Object.entries(files)) if (file !== undefined) url.searchParams.set(param, file);
+  }
+  return url.toString();
 }
 
 export class StoreConfigError extends Error {

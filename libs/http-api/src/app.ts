@@ -9,12 +9,13 @@ import { registerQueryRoutes } from './routes/query-routes';
 import { registerWatchRoutes } from './routes/watch-routes';
 import { registerConvertRoutes } from './routes/convert-routes';
 import { registerAdminRoutes } from './routes/admin-routes';
+import { clientErrorHandler, defaultHttpLimits, guardWrites, type HttpLimits } from './security';
 
 export type HttpApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger>;
 
 /** The HTTP API of DESIGN.md §2.9 on fastify, with its OpenAPI document at /openapi.json. */
 export async function buildHttpApi(deps: HttpApiDeps): Promise<HttpApp> {
-  const app = await baseApp(deps.log, deps.metrics);
+  const app = await baseApp(deps.log, deps.metrics, deps.token, deps.limits ?? defaultHttpLimits);
   registerHealthRoutes(app, {
     metrics: deps.metrics,
     isReady: () => deps.readModel.ready && (deps.isReady?.() ?? true),
@@ -24,21 +25,31 @@ export async function buildHttpApi(deps: HttpApiDeps): Promise<HttpApp> {
   registerConvertRoutes(app, deps);
   registerWatchRoutes(app, deps);
   if (deps.ingest) registerIngestRoutes(app, deps, deps.ingest);
-  if (deps.rebuild) registerAdminRoutes(app, deps, deps.rebuild);
+  if (deps.rebuild) registerAdminRoutes(app, deps.rebuild);
   return app;
 }
 
-/** Health, readiness and metrics only: for services that serve no queries (the registrar). */
-export async function buildOpsServer(log: Logger, health: HealthDeps): Promise<HttpApp> {
-  const app = await baseApp(log, health.metrics);
+/**
+ * Health, readiness and metrics only: for services that serve no queries (the registrar).
+ * It has no writes; any other method is refused as a write would be without a token.
+ */
+export async function buildOpsServer(log: Logger, health: HealthDeps, limits: HttpLimits = defaultHttpLimits): Promise<HttpApp> {
+  const app = await baseApp(log, health.metrics, undefined, limits);
   registerHealthRoutes(app, health);
   return app;
 }
 
-/** Fastify with OpenAPI, request metrics and JSON error answers. */
-async function baseApp(log: Logger, metrics: Registry): Promise<HttpApp> {
+/** Fastify with OpenAPI, request metrics, JSON error answers, the write guard and the size limits. */
+async function baseApp(log: Logger, metrics: Registry, token: string | undefined, limits: HttpLimits): Promise<HttpApp> {
   const logger = log.child({ component: 'http' }) as FastifyBaseLogger;
-  const app = fastify({ loggerInstance: logger, logController: new LogController({ disableRequestLogging: true }) });
+  const app = fastify({
+    loggerInstance: logger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: limits.bodyLimit,
+    http: { maxHeaderSize: limits.maxHeaderSize },
+    clientErrorHandler: clientErrorHandler(limits),
+  });
+  guardWrites(app, token);
   await app.register(swagger, {
     openapi: {
       info: { title: 'ifreg', description: 'Event-sourced network interface registry (NDIS-style)', version: '1' },
@@ -56,10 +67,14 @@ async function baseApp(log: Logger, metrics: Registry): Promise<HttpApp> {
     done();
   });
 
-  app.setErrorHandler((error: { statusCode?: number; message: string; validation?: unknown }, request, reply) => {
+  app.setErrorHandler((error: { statusCode?: number; code?: string; message: string; validation?: unknown }, request, reply) => {
     const status = error.statusCode ?? 500;
     if (status >= 500) request.log.error({ err: error }, 'request failed');
-    return reply.code(status).send({ error: status >= 500 ? 'InternalError' : 'BadRequest', reason: error.message });
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return reply.code(413).send({ error: 'PayloadTooLarge', reason: `the request body is larger than ${limits.bodyLimit} bytes` });
+    }
+    const code = status >= 500 ? 'InternalError' : status === 415 ? 'UnsupportedMediaType' : 'BadRequest';
+    return reply.code(status).send({ error: code, reason: error.message });
   });
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({ error: 'NotFound', reason: `no route ${request.method} ${request.url.split('?')[0] ?? ''}` }),

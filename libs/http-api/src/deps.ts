@@ -2,6 +2,7 @@ import type { AgentMessageProducer, OutcomeWaiter } from '@ifreg/messaging';
 import type { EventStore } from '@ifreg/event-store';
 import type { Logger, Registry } from '@ifreg/platform';
 import type { ReadModelService, RebuildTracker } from '@ifreg/query';
+import type { HttpLimits } from './security';
 
 /** Writes: present where this process can hand agent messages to the registrar. */
 export interface IngestDeps {
@@ -20,6 +21,8 @@ export interface HttpApiDeps {
   readonly log: Logger;
   /** Bearer token required for writes; without one, writes are accepted from loopback only. */
   readonly token: string | undefined;
+  /** Body and header size limits; defaultHttpLimits when absent. */
+  readonly limits?: HttpLimits;
   /** Upper bound of `?wait=true` and `minPosition` waits. */
   readonly maxWaitMs: number;
   /** Extra readiness condition (e.g. the transport is connected). */

@@ -1,3 +1,4 @@
 export * from './app';
 export * from './deps';
 export type { HealthDeps } from './routes/health-routes';
+export { defaultHttpLimits, httpSecurityEnvSchema, httpSecuritySettings, writeAuthorizer, type HttpLimits, type HttpSecuritySettings, type WriteRefusal } from './security';

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError } from '@ifreg/platform';
 import { loadConfig, scopeFromHostname } from './config';
 
@@ -41,6 +44,22 @@ describe('the configuration from the environment', () => {
       loadConfig({ IFREG_AGENT_SCOPE: 'bad scope', IFREG_AGENT_TRANSPORT: 'smtp', IFREG_URL: 'ftp://x', IFREG_AGENT_POLL_MS: '5' });
     } catch (error) {
       expect((error as ConfigError).problems.map((p) => p.split(':')[0])).toEqual(['IFREG_AGENT_SCOPE', 'IFREG_AGENT_TRANSPORT', 'IFREG_URL', 'IFREG_AGENT_POLL_MS']);
+    }
+  });
+});
+
+describe('secrets of the agent', () => {
+  it('takes the token from IFREG_TOKEN_FILE, and the Kafka TLS and SASL settings', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ifreg-agent-config-'));
+    try {
+      writeFileSync(join(dir, 'token'), 'token-from-a-file-0123\n');
+      expect(loadConfig({ IFREG_TOKEN_FILE: join(dir, 'token') }, 'h').transport).toEqual({ kind: 'http', url: 'http://127.0.0.1:8080', token: 'token-from-a-file-0123' });
+      expect(() => loadConfig({ IFREG_TOKEN: 'x', IFREG_TOKEN_FILE: join(dir, 'token') }, 'h')).toThrow(new ConfigError(['IFREG_TOKEN: set IFREG_TOKEN or IFREG_TOKEN_FILE, not both']));
+      const kafka = loadConfig({ IFREG_AGENT_TRANSPORT: 'kafka', IFREG_KAFKA_TLS: 'true', IFREG_KAFKA_SASL_MECHANISM: 'scram-sha-512', IFREG_KAFKA_SASL_USERNAME: 'agent', IFREG_KAFKA_SASL_PASSWORD: 'pw' }, 'h');
+      expect(kafka.transport).toMatchObject({ kind: 'kafka', kafka: { tls: { rejectUnauthorized: true }, sasl: { mechanism: 'scram-sha-512', username: 'agent', password: 'pw' } } });
+      expect(() => loadConfig({ IFREG_AGENT_TRANSPORT: 'kafka', IFREG_KAFKA_SASL_MECHANISM: 'plain' }, 'h')).toThrow(ConfigError);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

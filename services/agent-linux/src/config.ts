@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { SCOPE_PATTERN } from '@ifreg/domain';
 import { kafkaEnvSchema, kafkaSettingsFromEnv } from '@ifreg/messaging';
-import { env, parseConfig } from '@ifreg/platform';
+import { env, parseConfig, secretSetting } from '@ifreg/platform';
 
 /** This host's default scope: its name, cut to the scope alphabet (DESIGN.md §2.9). */
 export function scopeFromHostname(name: string): string {
@@ -19,6 +19,7 @@ const envShape = (host: string) =>
       IFREG_AGENT_TRANSPORT: z.enum(['http', 'kafka']).default('http'),
       IFREG_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('http://127.0.0.1:8080'),
       IFREG_TOKEN: z.string().min(1).optional(),
+      IFREG_TOKEN_FILE: env.file(),
       IFREG_AGENT_STATE: z.string().min(1).optional(),
       IFREG_SYSFS: z.string().min(1).default('/sys/class/net'),
       IFREG_BOOT_ID_PATH: z.string().min(1).default('/proc/sys/kernel/random/boot_id'),
@@ -36,20 +37,23 @@ export const ENV_KEYS: readonly string[] = Object.keys(envShape('local').shape);
 
 const schema = (host: string) =>
   envShape(host)
-    .transform((c) => ({
-      scope: c.IFREG_AGENT_SCOPE,
-      providerId: c.IFREG_AGENT_PROVIDER_ID,
-      transport:
-        c.IFREG_AGENT_TRANSPORT === 'kafka'
-          ? ({ kind: 'kafka', kafka: kafkaSettingsFromEnv(c, `ifreg-agent-linux-${c.IFREG_AGENT_SCOPE}`) } as const)
-          : ({ kind: 'http', url: c.IFREG_URL, ...(c.IFREG_TOKEN === undefined ? {} : { token: c.IFREG_TOKEN }) } as const),
-      stateFile: c.IFREG_AGENT_STATE ?? join('data', `agent-linux-${c.IFREG_AGENT_SCOPE}.json`),
-      host: { sysRoot: c.IFREG_SYSFS, bootIdPath: c.IFREG_BOOT_ID_PATH, machineIdPath: c.IFREG_MACHINE_ID_PATH },
-      pollMs: c.IFREG_AGENT_POLL_MS,
-      timeoutMs: c.IFREG_AGENT_TIMEOUT_MS,
-      http: { port: c.IFREG_HTTP_PORT, host: c.IFREG_HTTP_HOST },
-      log: { level: c.IFREG_LOG_LEVEL, pretty: c.IFREG_LOG_PRETTY },
-    }));
+    .transform((c) => {
+      const token = c.IFREG_AGENT_TRANSPORT === 'http' ? secretSetting('IFREG_TOKEN', c.IFREG_TOKEN, c.IFREG_TOKEN_FILE) : undefined;
+      return {
+        scope: c.IFREG_AGENT_SCOPE,
+        providerId: c.IFREG_AGENT_PROVIDER_ID,
+        transport:
+          c.IFREG_AGENT_TRANSPORT === 'kafka'
+            ? ({ kind: 'kafka', kafka: kafkaSettingsFromEnv(c, `ifreg-agent-linux-${c.IFREG_AGENT_SCOPE}`) } as const)
+            : ({ kind: 'http', url: c.IFREG_URL, ...(token === undefined ? {} : { token }) } as const),
+        stateFile: c.IFREG_AGENT_STATE ?? join('data', `agent-linux-${c.IFREG_AGENT_SCOPE}.json`),
+        host: { sysRoot: c.IFREG_SYSFS, bootIdPath: c.IFREG_BOOT_ID_PATH, machineIdPath: c.IFREG_MACHINE_ID_PATH },
+        pollMs: c.IFREG_AGENT_POLL_MS,
+        timeoutMs: c.IFREG_AGENT_TIMEOUT_MS,
+        http: { port: c.IFREG_HTTP_PORT, host: c.IFREG_HTTP_HOST },
+        log: { level: c.IFREG_LOG_LEVEL, pretty: c.IFREG_LOG_PRETTY },
+      };
+    });
 
 export type AgentLinuxConfig = z.infer<ReturnType<typeof schema>>;
 

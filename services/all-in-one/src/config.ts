@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { storeEnvSchema, storeSettings } from '@ifreg/event-store';
+import { httpSecurityEnvSchema, httpSecuritySettings } from '@ifreg/http-api';
 import { env, parseConfig } from '@ifreg/platform';
 
 /** Every setting of the all-in-one service, from the environment (README "Configuration"). */
@@ -7,7 +8,8 @@ const envSchema = z.object({
   ...storeEnvSchema.shape,
   IFREG_HTTP_PORT: env.port(8080),
   IFREG_HTTP_HOST: z.string().min(1).optional(),
-  IFREG_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  // IFREG_TOKEN / IFREG_TOKEN_FILE, IFREG_HTTP_BODY_LIMIT, IFREG_HTTP_MAX_HEADER_SIZE (docs/security.md).
+  ...httpSecurityEnvSchema.shape,
   IFREG_MAX_IF_INDEX: env.int(65535, 1, 65535),
   IFREG_DEDUPE_WINDOW: env.int(100_000, 1_000, 10_000_000),
   IFREG_REGISTER_HOST: env.bool(true),
@@ -24,20 +26,24 @@ const envSchema = z.object({
 /** Every variable this service reads (checked against docker-compose.yml by tools/compose). */
 export const ENV_KEYS: readonly string[] = Object.keys(envSchema.shape);
 
-const schema = envSchema.transform((c) => ({
-  http: {
-    port: c.IFREG_HTTP_PORT,
-    // Without a token, bind to loopback only (DESIGN §2.9).
-    host: c.IFREG_HTTP_HOST ?? (c.IFREG_TOKEN ? '0.0.0.0' : '127.0.0.1'),
-    token: c.IFREG_TOKEN,
-    maxWaitMs: c.IFREG_MAX_WAIT_MS,
-  },
-  store: storeSettings(c),
-  registry: { maxIfIndex: c.IFREG_MAX_IF_INDEX, dedupeWindow: c.IFREG_DEDUPE_WINDOW },
-  host: { register: c.IFREG_REGISTER_HOST, scope: c.IFREG_HOST_SCOPE, pollMs: c.IFREG_HOST_POLL_MS, stateFile: c.IFREG_HOST_STATE, sysRoot: c.IFREG_SYSFS },
-  watchHistory: c.IFREG_WATCH_HISTORY,
-  log: { level: c.IFREG_LOG_LEVEL, pretty: c.IFREG_LOG_PRETTY },
-}));
+const schema = envSchema.transform((c) => {
+  const { token, limits } = httpSecuritySettings(c);
+  return {
+    http: {
+      port: c.IFREG_HTTP_PORT,
+      // Without a token, bind to loopback only (DESIGN §2.9).
+      host: c.IFREG_HTTP_HOST ?? (token ? '0.0.0.0' : '127.0.0.1'),
+      token,
+      limits,
+      maxWaitMs: c.IFREG_MAX_WAIT_MS,
+    },
+    store: storeSettings(c),
+    registry: { maxIfIndex: c.IFREG_MAX_IF_INDEX, dedupeWindow: c.IFREG_DEDUPE_WINDOW },
+    host: { register: c.IFREG_REGISTER_HOST, scope: c.IFREG_HOST_SCOPE, pollMs: c.IFREG_HOST_POLL_MS, stateFile: c.IFREG_HOST_STATE, sysRoot: c.IFREG_SYSFS },
+    watchHistory: c.IFREG_WATCH_HISTORY,
+    log: { level: c.IFREG_LOG_LEVEL, pretty: c.IFREG_LOG_PRETTY },
+  };
+});
 
 export type AllInOneConfig = z.infer<typeof schema>;
 export const loadConfig = (source: Readonly<Record<string, string | undefined>>): AllInOneConfig => parseConfig(schema, source);

@@ -71,6 +71,7 @@ const queryModule = new ContainerModule(({ bind }) => {
         metrics: ctx.get(TOKENS.Metrics),
         log: ctx.get(TOKENS.Logger),
         token: http.token,
+        limits: http.limits,
         maxWaitMs: http.maxWaitMs,
       });
     })

@@ -45,6 +45,7 @@ const httpModule = new ContainerModule(({ bind }) => {
         metrics: ctx.get(TOKENS.Metrics),
         log: ctx.get(TOKENS.Logger),
         token: http.token,
+        limits: http.limits,
         maxWaitMs: http.maxWaitMs,
       });
     })

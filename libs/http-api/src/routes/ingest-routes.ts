@@ -4,7 +4,6 @@ import { decodeAgentMessage } from '@ifreg/contracts';
 import { OutcomeTimeoutError, type Outcome } from '@ifreg/messaging';
 import type { HttpApiDeps, IngestDeps } from '../deps';
 import type { HttpApp } from '../app';
-import { writeRefusal } from '../auth';
 import { errorSchema, sendError } from '../errors';
 
 /**
@@ -14,7 +13,8 @@ import { errorSchema, sendError } from '../errors';
  */
 export function registerIngestRoutes(app: HttpApp, deps: HttpApiDeps, ingest: IngestDeps): void {
   // Keep the raw text: the edge decoder gives the same reasons as for Kafka messages.
-  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => done(null, body));
+  // Its size limit is the server's bodyLimit (IFREG_HTTP_BODY_LIMIT).
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
   app.post(
     '/v1/messages',
@@ -27,12 +27,11 @@ export function registerIngestRoutes(app: HttpApp, deps: HttpApiDeps, ingest: In
           wait: s.boolean({ description: 'answer with the outcome event instead of 202' }),
           timeoutMs: s.integer({ minimum: 1, maximum: 60000 }),
         }),
-        response: { 200: outcomeSchema, 202: acceptedSchema, 400: errorSchema, 401: errorSchema, 415: errorSchema, 504: errorSchema },
+        response: { 200: outcomeSchema, 202: acceptedSchema, 400: errorSchema, 401: errorSchema, 403: errorSchema, 413: errorSchema, 415: errorSchema, 504: errorSchema },
       },
     },
     async (request: FastifyRequest<{ Querystring: { wait?: boolean; timeoutMs?: number } }>, reply) => {
-      const refusal = writeRefusal(request, deps.token);
-      if (refusal) return sendError(reply, 401, 'Unauthorized', refusal);
+      // Authorised by the write guard (security.ts) before the body was read.
       if (typeof request.body !== 'string') return sendError(reply, 415, 'UnsupportedMediaType', 'send the message as application/json');
       const decoded = decodeAgentMessage(request.body);
       if (decoded.kind === 'dead-letter') return sendError(reply, 400, 'InvalidMessage', decoded.reason);

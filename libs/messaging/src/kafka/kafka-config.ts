@@ -1,4 +1,5 @@
-import { Kafka, logLevel, type LogEntry, type RetryOptions } from 'kafkajs';
+import type { ConnectionOptions } from 'node:tls';
+import { Kafka, logLevel, type LogEntry, type RetryOptions, type SASLOptions } from 'kafkajs';
 import type { Logger } from '@ifreg/platform';
 
 export interface KafkaTopics {
@@ -15,6 +16,26 @@ export interface KafkaSettings {
   readonly partitions: number;
   /** Overrides of the client's retry policy (connections, metadata, requests). */
   readonly retry?: RetryOptions;
+  /** TLS to the brokers: the CA, client certificate and key as PEM text, and whether to verify the brokers. */
+  readonly tls?: KafkaTls;
+  /** SASL authentication (over TLS or not). */
+  readonly sasl?: KafkaSasl;
+}
+
+export interface KafkaTls {
+  readonly ca?: string;
+  readonly cert?: string;
+  readonly key?: string;
+  /** Verify the broker's certificate chain and host name. Default true. */
+  readonly rejectUnauthorized?: boolean;
+}
+
+export type KafkaSaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
+
+export interface KafkaSasl {
+  readonly mechanism: KafkaSaslMechanism;
+  readonly username: string;
+  readonly password: string;
 }
 
 /** The topic names of the external contract (DESIGN.md §2.9). */
@@ -45,10 +66,41 @@ export function createKafka(settings: KafkaSettings, log: Logger): Kafka {
     clientId: settings.clientId,
     connectionTimeout: 3000,
     retry: { ...defaultRetry, ...settings.retry },
+    ...kafkaSecurityOptions(settings),
     // Ask kafkajs only for what our logger would write anyway.
     logLevel: kafkaLevelFor(log),
     logCreator: () => (entry) => writeEntry(log, entry),
   });
+}
+
+/** The kafkajs `ssl` and `sasl` options of the settings; nothing when neither is set. */
+export function kafkaSecurityOptions(settings: Pick<KafkaSettings, 'tls' | 'sasl'>): { ssl?: ConnectionOptions; sasl?: SASLOptions } {
+  const { tls, sasl } = settings;
+  return {
+    ...(tls
+      ? {
+          ssl: {
+            rejectUnauthorized: tls.rejectUnauthorized ?? true,
+            ...(tls.ca === undefined ? {} : { ca: [tls.ca] }),
+            ...(tls.cert === undefined ? {} : { cert: tls.cert }),
+            ...(tls.key === undefined ? {} : { key: tls.key }),
+          },
+        }
+      : {}),
+    ...(sasl ? { sasl: saslOptions(sasl) } : {}),
+  };
+}
+
+// kafkajs types each mechanism apart; the three take the same fields.
+function saslOptions({ mechanism, username, password }: KafkaSasl): SASLOptions {
+  switch (mechanism) {
+    case 'plain':
+      return { mechanism, username, password };
+    case 'scram-sha-256':
+      return { mechanism, username, password };
+    case 'scram-sha-512':
+      return { mechanism, username, password };
+  }
 }
 
 function kafkaLevelFor(log: Logger): logLevel {
