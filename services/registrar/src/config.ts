@@ -11,6 +11,8 @@ const envSchema = z.object({
   IFREG_BATCH_SIZE: env.int(500, 1, 5000),
   // Partitions handled at once: one partition's Kafka round trips overlap another's work.
   IFREG_KAFKA_CONCURRENCY: env.int(3, 1, 64),
+  // Encode and send outcomes in a worker thread (kafkajs costs as much CPU per record as the append).
+  IFREG_KAFKA_SENDER_THREAD: env.bool(true),
   // How long the group waits for a silent (crashed) member before handing its partitions on.
   IFREG_KAFKA_SESSION_TIMEOUT_MS: env.int(10_000, 6_000, 300_000),
   IFREG_MAX_IF_INDEX: env.int(65535, 1, 65535),
@@ -29,6 +31,7 @@ const schema = envSchema.transform((c) => ({
   groupId: c.IFREG_KAFKA_GROUP,
   batchSize: c.IFREG_BATCH_SIZE,
   concurrency: c.IFREG_KAFKA_CONCURRENCY,
+  senderThread: c.IFREG_KAFKA_SENDER_THREAD,
   sessionTimeoutMs: c.IFREG_KAFKA_SESSION_TIMEOUT_MS,
   store: storeSettings(c),
   registry: { maxIfIndex: c.IFREG_MAX_IF_INDEX, dedupeWindow: c.IFREG_DEDUPE_WINDOW },

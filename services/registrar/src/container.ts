@@ -1,6 +1,6 @@
 import { Container, ContainerModule } from 'inversify';
 import type { EventStore } from '@ifreg/event-store';
-import { KafkaAgentConsumer, KafkaDeadLetterPublisher, KafkaOutcomePublisher, createKafka } from '@ifreg/messaging';
+import { KafkaAgentConsumer, KafkaDeadLetterPublisher, KafkaOutcomePublisher, ThreadSender, createKafka } from '@ifreg/messaging';
 import { Lifecycle, createLogger, createMetricsRegistry } from '@ifreg/platform';
 import { RegistrarService, ScopeCache, createRegistrarMetrics } from '@ifreg/registrar';
 import type { RegistrarConfig } from './config';
@@ -42,7 +42,11 @@ const kafkaModule = new ContainerModule(({ bind }) => {
     })
     .inSingletonScope();
   bind(TOKENS.Outcomes)
-    .toDynamicValue((ctx) => new KafkaOutcomePublisher(ctx.get(TOKENS.Kafka), { topic: ctx.get(TOKENS.Config).kafka.topics.outcomes }))
+    .toDynamicValue((ctx) => {
+      const config = ctx.get(TOKENS.Config);
+      const sender = config.senderThread ? new ThreadSender(config.kafka, ctx.get(TOKENS.Logger)) : undefined;
+      return new KafkaOutcomePublisher(ctx.get(TOKENS.Kafka), { topic: config.kafka.topics.outcomes, ...(sender ? { sender } : {}) });
+    })
     .inSingletonScope();
   bind(TOKENS.DeadLetters)
     .toDynamicValue((ctx) => new KafkaDeadLetterPublisher(ctx.get(TOKENS.Kafka), { topic: ctx.get(TOKENS.Config).kafka.topics.deadLetters }))

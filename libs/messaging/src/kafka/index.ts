@@ -3,6 +3,7 @@ export * from './topics';
 export * from './cloud-events';
 export * from './inbound';
 export * from './kafka-sender';
+export * from './thread-sender';
 export * from './kafka-producer';
 export * from './kafka-consumer';
 export * from './kafka-outcomes';

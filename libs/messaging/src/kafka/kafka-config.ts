@@ -1,5 +1,5 @@
 import type { ConnectionOptions } from 'node:tls';
-import { Kafka, logLevel, type LogEntry, type RetryOptions, type SASLOptions } from 'kafkajs';
+import { Kafka, logLevel, type KafkaConfig, type LogEntry, type RetryOptions, type SASLOptions } from 'kafkajs';
 import type { Logger } from '@ifreg/platform';
 
 export interface KafkaTopics {
@@ -61,7 +61,12 @@ const defaultRetry: RetryOptions = { initialRetryTime: 200, maxRetryTime: 30_000
 
 /** One kafkajs client per process; producers, consumers and admins are made from it. */
 export function createKafka(settings: KafkaSettings, log: Logger): Kafka {
-  return new Kafka({
+  return new Kafka({ ...kafkaClientOptions(settings, log), logCreator: () => (entry) => writeKafkaLogEntry(log, entry) });
+}
+
+/** The client options but the log creator: plain data, so a worker thread can be given them. */
+export function kafkaClientOptions(settings: KafkaSettings, log: Logger): Omit<KafkaConfig, 'logCreator'> {
+  return {
     brokers: [...settings.brokers],
     clientId: settings.clientId,
     connectionTimeout: 3000,
@@ -69,8 +74,7 @@ export function createKafka(settings: KafkaSettings, log: Logger): Kafka {
     ...kafkaSecurityOptions(settings),
     // Ask kafkajs only for what our logger would write anyway.
     logLevel: kafkaLevelFor(log),
-    logCreator: () => (entry) => writeEntry(log, entry),
-  });
+  };
 }
 
 /** The kafkajs `ssl` and `sasl` options of the settings; nothing when neither is set. */
@@ -118,7 +122,7 @@ function kafkaLevelFor(log: Logger): logLevel {
  */
 const expectedWarnings = new Set(['Limiting retries for the idempotent producer may invalidate EoS guarantees']);
 
-function writeEntry(log: Logger, { namespace, level, log: content }: LogEntry): void {
+export function writeKafkaLogEntry(log: Logger, { namespace, level, log: content }: LogEntry): void {
   const { message, timestamp: _timestamp, logger: _logger, ...fields } = content;
   const line = { kafkajs: namespace, ...fields };
   switch (expectedWarnings.has(message) ? logLevel.DEBUG : level) {

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import type { DeadLetter, DeadLetterPublisher, InboundMessage, Outcome, OutcomePublisher } from '../port';
 import { CE_SPECVERSION } from './cloud-events';
-import { KafkaSender } from './kafka-sender';
+import { KafkaSender, type Sender } from './kafka-sender';
 
 /*
  * Each publisher owns its producer, with connect()/disconnect() like KafkaAgentProducer: the
@@ -14,10 +14,11 @@ import { KafkaSender } from './kafka-sender';
 
 /** The producer and its life cycle, common to both publishers. */
 abstract class OwnProducer {
-  protected readonly sender: KafkaSender;
+  protected readonly sender: Sender;
 
-  constructor(kafka: Kafka) {
-    this.sender = new KafkaSender(kafka);
+  /** `sender` replaces the producer of this thread, e.g. with a ThreadSender. */
+  constructor(kafka: Kafka, sender?: Sender) {
+    this.sender = sender ?? new KafkaSender(kafka);
   }
 
   connect(): Promise<void> {
@@ -33,12 +34,14 @@ export interface KafkaOutcomePublisherOptions {
   readonly topic: string;
   /** `ce_source` of the outcomes. */
   readonly source?: string;
+  /** Sends with this instead of a producer of its own (e.g. a ThreadSender). */
+  readonly sender?: Sender;
 }
 
 /** Registrar → agents: the recorded event with the store position, key = scope. */
 export class KafkaOutcomePublisher extends OwnProducer implements OutcomePublisher {
   constructor(kafka: Kafka, private readonly options: KafkaOutcomePublisherOptions) {
-    super(kafka);
+    super(kafka, options.sender);
   }
 
   publish(outcomes: readonly Outcome[]): Promise<void> {

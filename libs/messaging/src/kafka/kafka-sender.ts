@@ -3,12 +3,20 @@ import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
 /** kafkajs does no client-side batching and slows down badly past ~1k messages per send. */
 export const MAX_MESSAGES_PER_SEND = 500;
 
+/** What the publishers send with: a producer here (KafkaSender) or in a worker thread (ThreadSender). */
+export interface Sender {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  /** Resolves once every message is acknowledged by all in-sync replicas. */
+  send(topic: string, messages: readonly Message[]): Promise<void>;
+}
+
 /**
  * One kafkajs producer, sending in bounded chunks and in order. Everything we publish is
  * keyed by scope and deduplicated downstream by message or causation id, so a retried send
  * that duplicates records is harmless.
  */
-export class KafkaSender {
+export class KafkaSender implements Sender {
   private readonly producer: Producer;
 
   constructor(kafka: Kafka, private readonly chunkSize = MAX_MESSAGES_PER_SEND) {

@@ -9,6 +9,7 @@ import { KafkaAgentConsumer, type KafkaAgentConsumerOptions } from './kafka-cons
 import { KafkaOutcomeSource } from './kafka-outcome-source';
 import { KafkaDeadLetterPublisher, KafkaOutcomePublisher } from './kafka-outcomes';
 import { KafkaAgentProducer } from './kafka-producer';
+import { ThreadSender } from './thread-sender';
 import { ensureTopics } from './topics';
 
 // Against a real broker: tools/jest/global-setup.js starts one and sets KAFKA_BROKERS.
@@ -299,6 +300,43 @@ describeKafka('a message written by another client', () => {
     await waitFor(() => received.length === 2, 15_000, 'both messages');
     expect(received[0]).toEqual({ key: 'host-a', value: Buffer.from(value), headers: {}, origin: { transport: 'kafka', topic, partition: 0, offset: '0' } });
     expect(received[1]).toEqual({ key: undefined, value: Buffer.alloc(0), headers: {}, origin: { transport: 'kafka', topic, partition: 0, offset: '1' } });
+  });
+});
+
+describeKafka('outcomes published from a worker thread (ThreadSender)', () => {
+  const settings = kafkaSettings({ brokers, clientId: 'ifreg-kafka-int-thread' });
+
+  it('arrive whole and in order per key, over several chunks, with their headers', async () => {
+    const topic = await newTopic(3);
+    const sender = closeLater(new ThreadSender(settings, log, 100), (t) => t.disconnect());
+    const publisher = new KafkaOutcomePublisher(kafka, { topic, sender });
+    await publisher.connect();
+    const scopes = ['host-a', 'host-b', 'host-c'];
+    const outcomes: Outcome[] = Array.from({ length: 1_200 }, (_, n) => ({
+      scope: scopes[n % 3]!,
+      event: { type: 'BootEpochStarted', scope: scopes[n % 3]!, epoch: n, causationId: `m-${n}`, at: '2026-11-24T12:00:00.000Z' },
+      position: n + 1,
+    }));
+    await publisher.publish(outcomes.slice(0, 600));
+    await publisher.publish(outcomes.slice(600));
+    const records = await readRecords(topic, outcomes.length);
+    expect(records).toHaveLength(outcomes.length);
+    for (const scope of scopes) {
+      const positions = records.filter((r) => r.key?.toString() === scope).map((r) => (JSON.parse(r.value?.toString() ?? '') as { position: number }).position);
+      expect(positions).toEqual(outcomes.filter((o) => o.scope === scope).map((o) => o.position));
+    }
+    expect(records[0]?.headers?.['ce_id']?.toString()).toMatch(/^m-\d+:outcome$/);
+  });
+
+  it('fails a send with the kafkajs error, and every call after the thread ended', async () => {
+    const topic = await newTopic();
+    const sender = new ThreadSender(settings, log);
+    // not connected yet: kafkajs refuses, the error crosses the thread with its name
+    await expect(sender.send(topic, [{ key: 'k', value: 'v' }])).rejects.toMatchObject({ name: 'ThreadSendError', kafkaError: 'KafkaJSError' });
+    await sender.connect();
+    await sender.send(topic, [{ key: 'k', value: 'v' }]);
+    await sender.disconnect();
+    await expect(sender.send(topic, [{ key: 'k', value: 'v' }])).rejects.toThrow(/sender thread exited/);
   });
 });
 
