@@ -45,6 +45,9 @@ async function baseApp(log: Logger, metrics: Registry, token: string | undefined
   const app = fastify({
     loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: true }),
+    // No child logger per request: with redaction on, pino's child() costs ~2.7 µs (vs ~0.4),
+    // ~7 % of a GET, for lines that are rare (request logging is off); those name the reqId.
+    childLoggerFactory: (parent) => parent,
     bodyLimit: limits.bodyLimit,
     http: { maxHeaderSize: limits.maxHeaderSize },
     clientErrorHandler: clientErrorHandler(limits),
@@ -69,7 +72,7 @@ async function baseApp(log: Logger, metrics: Registry, token: string | undefined
 
   app.setErrorHandler((error: { statusCode?: number; code?: string; message: string; validation?: unknown }, request, reply) => {
     const status = error.statusCode ?? 500;
-    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    if (status >= 500) request.log.error({ err: error, reqId: request.id, route: request.routeOptions.url }, 'request failed');
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       return reply.code(413).send({ error: 'PayloadTooLarge', reason: `the request body is larger than ${limits.bodyLimit} bytes` });
     }

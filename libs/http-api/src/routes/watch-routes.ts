@@ -60,7 +60,7 @@ function watch(deps: HttpApiDeps, request: WatchRequest, reply: FastifyReply, st
     if (change.position <= from || (scope !== undefined && change.scope !== scope)) return;
     raw.write(`id: ${change.position}\nevent: ${change.kind}\ndata: ${JSON.stringify(change)}\n\n`);
     if (raw.writableLength > MAX_BUFFERED_BYTES) {
-      request.log.warn({ scope, position: change.position }, 'watch client too slow, closing its stream');
+      request.log.warn({ reqId: request.id, scope, position: change.position }, 'watch client too slow, closing its stream');
       raw.end();
     }
   };
