@@ -30,6 +30,13 @@ module.exports = {
     ...dirs.map(project),
     // Repository checks (docker-compose.yml against the services), not a package.
     { ...project('tools'), moduleNameMapper: { '^@ifreg/(.*)$': '<rootDir>/../libs/$1/src/index.ts' }, testMatch: ['<rootDir>/compose/**/*.spec.ts'] },
+    // The fault and abuse suite (docs/faults.md): `npm run test:faults`. Real broker, real processes.
+    {
+      ...project('tools/faults'),
+      displayName: 'faults',
+      moduleNameMapper: { '^@ifreg/(.*)$': '<rootDir>/../../libs/$1/src/index.ts' },
+      testMatch: ['<rootDir>/**/*.faults.spec.ts', '<rootDir>/*.spec.ts'],
+    },
   ],
   // Starts a Kafka broker for the *.int.spec.ts that need one (see tools/jest/global-setup.js).
   globalSetup: '<rootDir>/tools/jest/global-setup.js',

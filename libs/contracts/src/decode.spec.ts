@@ -8,7 +8,7 @@ import {
   type RegistryEvent,
   type RegistryState,
 } from '@ifreg/domain';
-import { decodeAgentMessage, eventProblem, isRegistryEvent, type Decoded } from './decode';
+import { DEFAULT_MAX_MESSAGE_BYTES, MAX_MESSAGE_DEPTH, decodeAgentMessage, eventProblem, isRegistryEvent, type Decoded } from './decode';
 
 const MESSAGE_ID = '6f1c2a4e-8b1d-4c3e-9f00-1a2b3c4d5e6f';
 const GUID = '3f2504e0-4f89-11d3-9a0c-0305e82c3301';
@@ -178,6 +178,40 @@ describe('a rejected message without a valid message id', () => {
   it('gets a derived id when the message id is missing altogether', () => {
     const { messageId: _unused, ...withoutId } = detected();
     expect(rejectionOf(decodeAgentMessage(JSON.stringify(withoutId))).messageId).toMatch(/^sha256:/);
+  });
+});
+
+describe('hostile input', () => {
+  it('is a dead letter, unparsed, when it is bigger than the maximum message size', () => {
+    const big = JSON.stringify({ ...bootEpoch(), bootId: 'x'.repeat(70_000) });
+    expect(deadLetterOf(decodeAgentMessage(big))).toBe(`message is ${Buffer.byteLength(big)} bytes, more than the maximum of ${DEFAULT_MAX_MESSAGE_BYTES}`);
+    expect(deadLetterOf(decodeAgentMessage(Buffer.from(JSON.stringify(bootEpoch())), { maxBytes: 50 }))).toMatch(/^message is \d+ bytes, more than the maximum of 50$/);
+  });
+
+  it('is read up to the maximum size', () => {
+    const body = JSON.stringify(bootEpoch());
+    const padded = `{${' '.repeat(DEFAULT_MAX_MESSAGE_BYTES - body.length)}${body.slice(1)}`;
+    expect(Buffer.byteLength(padded)).toBe(DEFAULT_MAX_MESSAGE_BYTES);
+    expect(decodeAgentMessage(padded).kind).toBe('message');
+  });
+
+  it.each([33, 5_000, 30_000])('is rejected, not thrown, when arrays nest %i levels deep (the stack overflowed at ~5,000)', (depth) => {
+    const raw = `{"scope":"host-a","type":"InterfaceDetected","x":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+    const rejected = rejectionOf(decodeAgentMessage(raw));
+    expect(rejected).toMatchObject({ scope: 'host-a', messageType: 'InterfaceDetected', reason: `message nests objects or arrays deeper than ${MAX_MESSAGE_DEPTH} levels` });
+    expect(rejected.messageId).toMatch(/^sha256:[0-9a-f]{32}$/);
+    expect(rejectionOf(decodeAgentMessage(Buffer.from(raw))).messageId).toBe(rejected.messageId);
+  });
+
+  it('is rejected when objects nest too deep, also as parsed JSON', () => {
+    let deep: Record<string, unknown> = {};
+    for (let i = 0; i < 10_000; i++) deep = { a: deep };
+    const rejected = rejectionOf(decodeAgentMessage({ ...bootEpoch(), info: deep }));
+    expect(rejected).toMatchObject({ scope: 'host-a', messageId: 'boot-1', reason: expect.stringMatching(/deeper than/) });
+  });
+
+  it('accepts the nesting a valid message has', () => {
+    expect(decodeAgentMessage(JSON.stringify({ ...detected(), info: { friendlyName: 'eth0', physicalLocation: { busNumber: 1 } } })).kind).toBe('message');
   });
 });
 

@@ -29,10 +29,38 @@ const eventValidators = new Map<string, ValidateFunction>(
 );
 const validMessageId = ajv.compile(messageIdSchema);
 
+/**
+ * The largest agent message read, in bytes (Kafka value or HTTP body string). A valid message
+ * is a few hundred bytes; the longest one the schemas allow, every string at its maximum
+ * length and written as \u escapes, is about 15 KB (only whitespace padding goes further).
+ * Bigger input is dead-lettered without being parsed: parsing and validating it would be work
+ * an abuser chooses. (The registrar dead-letters; the HTTP API has its own body limit.)
+ */
+export const DEFAULT_MAX_MESSAGE_BYTES = 65_536;
+/** Deepest nesting of objects and arrays read; a valid message nests 3 levels. */
+export const MAX_MESSAGE_DEPTH = 32;
+
+export interface DecodeOptions {
+  /** Default DEFAULT_MAX_MESSAGE_BYTES. */
+  readonly maxBytes?: number;
+}
+
 /** Reads an agent message from Kafka bytes, an HTTP body string, or parsed JSON. Never throws. */
-export function decodeAgentMessage(raw: unknown): Decoded {
+export function decodeAgentMessage(raw: unknown, options: DecodeOptions = {}): Decoded {
+  try {
+    return decode(raw, options.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
+  } catch (error) {
+    // A bug, not a verdict on the message; still never a crash of the consumer, never a
+    // silent drop: the message goes to the dead letters with the error as the reason.
+    return { kind: 'dead-letter', reason: `unreadable: ${error instanceof Error ? error.message : String(error)}` };
+  }
+}
+
+function decode(raw: unknown, maxBytes: number): Decoded {
   let value: unknown = raw;
   if (typeof raw === 'string' || Buffer.isBuffer(raw)) {
+    const size = typeof raw === 'string' ? Buffer.byteLength(raw, 'utf8') : raw.length;
+    if (size > maxBytes) return { kind: 'dead-letter', reason: `message is ${size} bytes, more than the maximum of ${maxBytes}` };
     try {
       value = JSON.parse(raw.toString());
     } catch (error) {
@@ -45,14 +73,23 @@ export function decodeAgentMessage(raw: unknown): Decoded {
   const body = value as Record<string, unknown>;
   const scope = checkScope(body['scope']);
   if (!scope.ok) return { kind: 'dead-letter', reason: scope.reason };
+  // Before anything walks the body recursively (JSON.stringify for a derived id overflowed
+  // the stack at ~5,000 levels, and a RangeError stops a Kafka consumer for good).
+  const tooDeep = nestedDeeperThan(body, MAX_MESSAGE_DEPTH);
   const reject = (reason: string): Decoded => ({
     kind: 'rejected',
     scope: scope.value,
-    messageId: typeof body['messageId'] === 'string' && validMessageId(body['messageId']) ? body['messageId'] : derivedMessageId(body),
+    messageId:
+      typeof body['messageId'] === 'string' && validMessageId(body['messageId'])
+        ? body['messageId']
+        : tooDeep
+          ? derivedMessageIdOfBytes(raw, scope.value)
+          : derivedMessageId(body),
     messageType: typeof body['type'] === 'string' ? body['type'].slice(0, 64) : 'unknown',
     reason,
     ...readableLuid(body['luid']),
   });
+  if (tooDeep) return reject(`message nests objects or arrays deeper than ${MAX_MESSAGE_DEPTH} levels`);
   const type = body['type'];
   const validate = typeof type === 'string' ? messageValidators.get(type) : undefined;
   if (!validate) return reject(`type must be one of ${[...messageValidators.keys()].join(', ')}, got ${JSON.stringify(type)}`);
@@ -96,6 +133,28 @@ export function describe(error: ErrorObject | undefined): string {
 /** A stable id for a message that has none, so a redelivery is still recognised. */
 function derivedMessageId(body: unknown): string {
   return `sha256:${createHash('sha256').update(JSON.stringify(body)).digest('hex').slice(0, 32)}`;
+}
+
+/**
+ * The same for a body too deep to serialise: from its bytes (the same on redelivery). Parsed
+ * JSON (HTTP) has no bytes here: such bodies share one id per scope, so after the first, each
+ * is answered with the first one's refusal, which is a refusal all the same.
+ */
+function derivedMessageIdOfBytes(raw: unknown, scope: string): string {
+  const bytes = typeof raw === 'string' || Buffer.isBuffer(raw) ? raw : `too deep in ${scope}`;
+  return `sha256:${createHash('sha256').update(bytes).digest('hex').slice(0, 32)}`;
+}
+
+/** Whether objects or arrays nest deeper than `max` levels; iterative, so any depth is safe. */
+function nestedDeeperThan(value: object, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    const [node, depth] = next;
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth > max) return true;
+    for (const child of Object.values(node)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+  }
+  return false;
 }
 
 function readableLuid(luid: unknown): { luid?: NetLuid } {

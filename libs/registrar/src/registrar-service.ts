@@ -22,6 +22,8 @@ export interface RegistrarDeps {
   /** The registrar's clock, stamped on each command (the domain has none). */
   readonly now: () => Date;
   readonly maxConcurrencyRetries?: number;
+  /** Larger messages are dead-lettered unread (default DEFAULT_MAX_MESSAGE_BYTES of the contracts). */
+  readonly maxMessageBytes?: number;
   /**
    * Waits before re-reading a scope after a conflict; jittered so that two instances racing
    * on one scope (a rebalance) stop meeting in the same group commit. Default: up to 2^attempt ms.
@@ -58,7 +60,7 @@ export class RegistrarService {
   }
 
   private read(inbound: InboundMessage, dead: DeadLetter[]): RegistrarMessage | undefined {
-    const decoded = decodeAgentMessage(inbound.value);
+    const decoded = decodeAgentMessage(inbound.value, this.deps.maxMessageBytes === undefined ? {} : { maxBytes: this.deps.maxMessageBytes });
     if (decoded.kind === 'message') return decoded.message;
     if (decoded.kind === 'dead-letter') {
       this.deps.log.warn({ origin: inbound.origin, reason: decoded.reason }, 'dead-lettering unreadable message');
@@ -116,7 +118,7 @@ export class RegistrarService {
 
   private toEventData(event: RegistryEvent, seq: number, command: Command, inbound: InboundMessage): EventData {
     return {
-      id: eventIdFor(command.message.messageId, seq),
+      id: eventIdFor(command.message.scope, command.message.messageId, seq),
       type: event.type,
       data: event,
       metadata: {

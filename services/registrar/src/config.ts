@@ -16,6 +16,7 @@ const envSchema = z.object({
   // How long the group waits for a silent (crashed) member before handing its partitions on.
   IFREG_KAFKA_SESSION_TIMEOUT_MS: env.int(10_000, 6_000, 300_000),
   IFREG_MAX_IF_INDEX: env.int(65535, 1, 65535),
+  IFREG_MAX_MESSAGE_BYTES: env.int(65_536, 1_024, 1_048_576),
   IFREG_DEDUPE_WINDOW: env.int(100_000, 1_000, 10_000_000),
   IFREG_HTTP_PORT: env.port(8081),
   IFREG_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
@@ -35,6 +36,7 @@ const schema = envSchema.transform((c) => ({
   sessionTimeoutMs: c.IFREG_KAFKA_SESSION_TIMEOUT_MS,
   store: storeSettings(c),
   registry: { maxIfIndex: c.IFREG_MAX_IF_INDEX, dedupeWindow: c.IFREG_DEDUPE_WINDOW },
+  maxMessageBytes: c.IFREG_MAX_MESSAGE_BYTES,
   http: { port: c.IFREG_HTTP_PORT, host: c.IFREG_HTTP_HOST },
   log: { level: c.IFREG_LOG_LEVEL, pretty: c.IFREG_LOG_PRETTY },
 }));

@@ -66,6 +66,7 @@ const registrarModule = new ContainerModule(({ bind }) => {
         log,
         metrics: createRegistrarMetrics(ctx.get(TOKENS.Metrics)),
         now: () => new Date(),
+        maxMessageBytes: ctx.get(TOKENS.Config).maxMessageBytes,
       });
     })
     .inSingletonScope();

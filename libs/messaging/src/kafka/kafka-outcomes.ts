@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import type { DeadLetter, DeadLetterPublisher, InboundMessage, Outcome, OutcomePublisher } from '../port';
 import { CE_SPECVERSION } from './cloud-events';
@@ -82,7 +82,7 @@ export class KafkaDeadLetterPublisher extends OwnProducer implements DeadLetterP
     return this.sender.send(
       this.options.topic,
       records.map(({ reason, message }) => ({
-        key: message.key ?? null,
+        key: message.key?.slice(0, 1024) ?? null,
         value: JSON.stringify({ reason, original: original(message), at }),
         headers: {
           ce_specversion: CE_SPECVERSION,
@@ -96,11 +96,32 @@ export class KafkaDeadLetterPublisher extends OwnProducer implements DeadLetterP
   }
 }
 
-/** The original as JSON: its value as text when it is UTF-8, else base64 (bytes kept exactly). */
+/**
+ * The most bytes of an original value a dead letter carries. Escaped as JSON (a control
+ * character takes 6 bytes) or as base64 a record stays far below the broker's 1 MB limit;
+ * a longer value is cut there, and its size and sha256 still identify it.
+ */
+export const DEAD_LETTER_ORIGINAL_BYTES = 16 * 1024;
+
+/** The original as JSON: its value as text when it is UTF-8, else base64; with its size and sha256. */
 function original({ key, value, headers, origin }: InboundMessage): Record<string, unknown> {
   const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
-  const text = isUtf8(bytes) ? { value: bytes.toString('utf8') } : { value: bytes.toString('base64'), encoding: 'base64' };
-  return { key: key ?? null, ...text, headers, origin };
+  const kept = bytes.length > DEAD_LETTER_ORIGINAL_BYTES ? bytes.subarray(0, DEAD_LETTER_ORIGINAL_BYTES) : bytes;
+  const text = isUtf8(kept) ? { value: kept.toString('utf8') } : { value: kept.toString('base64'), encoding: 'base64' };
+  return {
+    key: key === undefined ? null : key.slice(0, 1024),
+    ...text,
+    ...(kept === bytes ? {} : { truncated: true }),
+    size: bytes.length,
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+    headers: boundedHeaders(headers),
+    origin,
+  };
+}
+
+/** Headers come from the sender too: at most 32 of them, 1 KiB each, in a dead letter. */
+function boundedHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).slice(0, 32).map(([name, text]) => [name.slice(0, 256), text.slice(0, 1024)]));
 }
 
 /** Stable for a Kafka record, so a re-dead-lettered redelivery can be recognised. */

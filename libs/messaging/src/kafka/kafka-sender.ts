@@ -2,6 +2,40 @@ import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
 
 /** kafkajs does no client-side batching and slows down badly past ~1k messages per send. */
 export const MAX_MESSAGES_PER_SEND = 500;
+/**
+ * Bytes of keys, values and headers per send: half the broker's default message.max.bytes
+ * (1 MB per record batch), which a send to one partition must fit in. kafkajs does not retry
+ * a MESSAGE_TOO_LARGE; 500 dead letters of escaped control characters once made one.
+ */
+export const MAX_BYTES_PER_SEND = 512 * 1024;
+
+const sizeOf = (data: Message['key'] | Message['value']): number =>
+  data === null || data === undefined ? 0 : typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+
+function messageBytes({ key, value, headers }: Message): number {
+  let bytes = sizeOf(key) + sizeOf(value);
+  for (const [name, header] of Object.entries(headers ?? {})) bytes += Buffer.byteLength(name) + (typeof header === 'string' || Buffer.isBuffer(header) ? sizeOf(header) : 0);
+  return bytes;
+}
+
+/** Consecutive runs of at most `maxCount` messages and `maxBytes` bytes (a bigger message alone). */
+export function sendChunks(messages: readonly Message[], maxCount = MAX_MESSAGES_PER_SEND, maxBytes = MAX_BYTES_PER_SEND): Message[][] {
+  const chunks: Message[][] = [];
+  let chunk: Message[] = [];
+  let bytes = 0;
+  for (const message of messages) {
+    const size = messageBytes(message);
+    if (chunk.length > 0 && (chunk.length >= maxCount || bytes + size > maxBytes)) {
+      chunks.push(chunk);
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(message);
+    bytes += size;
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
+}
 
 /** What the publishers send with: a producer here (KafkaSender) or in a worker thread (ThreadSender). */
 export interface Sender {
@@ -43,8 +77,6 @@ export class KafkaSender implements Sender {
 
   /** Resolves once every chunk is acknowledged by all in-sync replicas (acks = -1). */
   async send(topic: string, messages: readonly Message[]): Promise<void> {
-    for (let start = 0; start < messages.length; start += this.chunkSize) {
-      await this.producer.send({ topic, acks: -1, messages: messages.slice(start, start + this.chunkSize) });
-    }
+    for (const chunk of sendChunks(messages, this.chunkSize)) await this.producer.send({ topic, acks: -1, messages: chunk });
   }
 }

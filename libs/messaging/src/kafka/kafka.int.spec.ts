@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Admin, KafkaMessage } from 'kafkajs';
 import type { RegistryEvent } from '@ifreg/domain';
 import { createLogger } from '@ifreg/platform';
@@ -410,16 +410,37 @@ describeKafka('dead letters from KafkaDeadLetterPublisher', () => {
     expect(records.map((r) => JSON.parse(r.value?.toString() ?? '') as unknown)).toEqual([
       {
         reason: 'not JSON: Unexpected token',
-        original: { key: 'host-a', value: '{oops', headers: { ce_id: 'x' }, origin },
+        original: { key: 'host-a', value: '{oops', size: 5, sha256: sha256('{oops'), headers: { ce_id: 'x' }, origin },
         at: '2026-11-24T12:00:00.000Z',
       },
       {
         reason: 'no scope',
-        original: { key: null, value: '//4A', encoding: 'base64', headers: {}, origin: { transport: 'http' } },
+        original: { key: null, value: '//4A', encoding: 'base64', size: 3, sha256: sha256(Buffer.from([0xff, 0xfe, 0x00])), headers: {}, origin: { transport: 'http' } },
         at: '2026-11-24T12:00:00.000Z',
       },
     ]);
     expect(records[0]?.headers?.['ce_id']?.toString()).toBe('ifreg.agent-messages:2:41:dead-letter');
     expect(records[0]?.headers?.['ce_type']?.toString()).toBe('DeadLetter');
   });
+
+  it('of 500 big messages of escaped characters are all published, each cut to a bounded prefix with its size and sha256', async () => {
+    // given: 500 values of 40 KB of control characters, ~240 KB each once escaped as JSON
+    const topic = await newTopic();
+    const publisher = closeLater(new KafkaDeadLetterPublisher(kafka, { topic }), (p) => p.disconnect());
+    await publisher.connect();
+    const value = Buffer.alloc(40_000, 0x01);
+    const origin = { transport: 'kafka', topic: 'ifreg.agent-messages', partition: 0 };
+    // when
+    await publisher.deadLetter(Array.from({ length: 500 }, (_, n) => ({ reason: 'no scope', message: { key: `k${n}`, value, headers: {}, origin: { ...origin, offset: String(n) } } })));
+    // then
+    const records = await readRecords(topic, 500);
+    const first = JSON.parse(records[0]?.value?.toString() ?? '') as { original: Record<string, unknown> };
+    expect(first.original).toMatchObject({ truncated: true, size: 40_000, sha256: sha256(value) });
+    expect(first.original['value']).toHaveLength(16 * 1024);
+    expect(Math.max(...records.map((r) => r.value?.length ?? 0))).toBeLessThan(200 * 1024);
+  }, 60_000);
 });
+
+function sha256(data: string | Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}

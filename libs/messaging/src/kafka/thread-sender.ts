@@ -2,11 +2,11 @@ import { Worker } from 'node:worker_threads';
 import type { LogEntry, Message } from 'kafkajs';
 import type { Logger } from '@ifreg/platform';
 import { kafkaClientOptions, writeKafkaLogEntry, type KafkaSettings } from './kafka-config';
-import { MAX_MESSAGES_PER_SEND, type Sender } from './kafka-sender';
+import { MAX_MESSAGES_PER_SEND, sendChunks, type Sender } from './kafka-sender';
 
 type Request =
   | { readonly id: number; readonly kind: 'connect' | 'disconnect' }
-  | { readonly id: number; readonly kind: 'send'; readonly topic: string; readonly messages: readonly Message[] };
+  | { readonly id: number; readonly kind: 'send'; readonly topic: string; readonly chunks: readonly (readonly Message[])[] };
 type Reply =
   | { readonly kind: 'done'; readonly id: number }
   | { readonly kind: 'failed'; readonly id: number; readonly error: { readonly name: string; readonly message: string } }
@@ -15,7 +15,6 @@ type Reply =
 interface ThreadData {
   readonly kafkajs: string;
   readonly options: ReturnType<typeof kafkaClientOptions>;
-  readonly chunkSize: number;
 }
 
 /**
@@ -25,7 +24,7 @@ interface ThreadData {
 function threadMain(load: NodeJS.Require): void {
   const threads = load('node:worker_threads') as typeof import('node:worker_threads');
   const { parentPort } = threads;
-  const { kafkajs, options, chunkSize } = threads.workerData as ThreadData;
+  const { kafkajs, options } = threads.workerData as ThreadData;
   const { Kafka, Partitioners } = load(kafkajs) as typeof import('kafkajs');
   const port = parentPort!;
   const post = (reply: Reply): void => port.postMessage(reply);
@@ -38,9 +37,7 @@ function threadMain(load: NodeJS.Require): void {
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   const handle = async (request: Request): Promise<void> => {
     if (request.kind !== 'send') return request.kind === 'connect' ? producer.connect() : producer.disconnect();
-    for (let start = 0; start < request.messages.length; start += chunkSize) {
-      await producer.send({ topic: request.topic, acks: -1, messages: request.messages.slice(start, start + chunkSize) });
-    }
+    for (const messages of request.chunks) await producer.send({ topic: request.topic, acks: -1, messages: [...messages] });
   };
   port.on('message', (request: Request) => {
     handle(request).then(
@@ -74,8 +71,8 @@ export class ThreadSender implements Sender {
   private nextId = 0;
   private stopped: Error | undefined;
 
-  constructor(settings: KafkaSettings, private readonly log: Logger, chunkSize = MAX_MESSAGES_PER_SEND) {
-    const workerData: ThreadData = { kafkajs: require.resolve('kafkajs'), options: kafkaClientOptions(settings, log), chunkSize };
+  constructor(settings: KafkaSettings, private readonly log: Logger, private readonly chunkSize = MAX_MESSAGES_PER_SEND) {
+    const workerData: ThreadData = { kafkajs: require.resolve('kafkajs'), options: kafkaClientOptions(settings, log) };
     this.worker = new Worker(`(${threadMain.toString()})(require)`, { eval: true, workerData, name: 'ifreg-kafka-sender' });
     this.worker.on('message', (reply: Reply) => this.onReply(reply));
     this.worker.on('error', (error) => this.stop(error));
@@ -94,7 +91,7 @@ export class ThreadSender implements Sender {
   }
 
   send(topic: string, messages: readonly Message[]): Promise<void> {
-    return this.request({ id: this.nextId++, kind: 'send', topic, messages });
+    return this.request({ id: this.nextId++, kind: 'send', topic, chunks: sendChunks(messages, this.chunkSize) });
   }
 
   private request(request: Request): Promise<void> {
