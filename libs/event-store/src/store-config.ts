@@ -20,12 +20,15 @@ export const storeEnvSchema = z.object({
   IFREG_POSTGRES_SSL_CA_FILE: envHelpers.file(),
   IFREG_POSTGRES_SSL_CERT_FILE: envHelpers.file(),
   IFREG_POSTGRES_SSL_KEY_FILE: envHelpers.file(),
+  // A reply that never comes (a network fault after the server committed) must fail the call,
+  // so the registrar's batch fails and Kafka redelivers it; the retry is idempotent.
+  IFREG_POSTGRES_QUERY_TIMEOUT_MS: envHelpers.int(10_000, 100, 600_000),
   EVENTSTORE_URL: z.string().regex(/^(esdb|esdb\+discover|kurrentdb):\/\//, 'must be an esdb:// connection string').optional(),
 });
 
 export type StoreSettings =
   | { readonly kind: 'sqlite'; readonly sqlitePath: string; readonly synchronous: 'FULL' | 'NORMAL' }
-  | { readonly kind: 'postgres'; readonly url: string; readonly schema: string }
+  | { readonly kind: 'postgres'; readonly url: string; readonly schema: string; readonly queryTimeoutMs?: number }
   | { readonly kind: 'eventstoredb'; readonly url: string };
 
 export function storeSettings(env: z.infer<typeof storeEnvSchema>): StoreSettings {
@@ -33,7 +36,7 @@ export function storeSettings(env: z.infer<typeof storeEnvSchema>): StoreSetting
     case 'sqlite':
       return { kind: 'sqlite', sqlitePath: env.IFREG_SQLITE_PATH, synchronous: env.IFREG_SQLITE_SYNC };
     case 'postgres':
-      return { kind: 'postgres', url: postgresUrl(env), schema: env.IFREG_POSTGRES_SCHEMA };
+      return { kind: 'postgres', url: postgresUrl(env), schema: env.IFREG_POSTGRES_SCHEMA, queryTimeoutMs: env.IFREG_POSTGRES_QUERY_TIMEOUT_MS };
     case 'eventstoredb':
       if (!env.EVENTSTORE_URL) throw new StoreConfigError('EVENTSTORE_URL is required when IFREG_STORE=eventstoredb');
       return { kind: 'eventstoredb', url: env.EVENTSTORE_URL };
@@ -102,7 +105,11 @@ export async function openEventStore(settings: StoreSettings): Promise<EventStor
     case 'sqlite':
       return new SqliteEventStore({ path: settings.sqlitePath, synchronous: settings.synchronous });
     case 'postgres':
-      return PostgresEventStore.create({ connectionString: settings.url, schema: settings.schema });
+      return PostgresEventStore.create({
+        connectionString: settings.url,
+        schema: settings.schema,
+        ...(settings.queryTimeoutMs === undefined ? {} : { queryTimeoutMs: settings.queryTimeoutMs }),
+      });
     case 'eventstoredb':
       return new EventStoreDbEventStore({ url: settings.url, streamPrefixes: ['registry-'] });
   }

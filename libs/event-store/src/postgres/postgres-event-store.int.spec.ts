@@ -63,6 +63,32 @@ describePostgres('postgres event store', () => {
     });
   });
 
+  describe('an append whose reply does not come within the query timeout', () => {
+    it('fails instead of waiting forever, and appending it again after the server committed it records nothing twice', async () => {
+      // given: another writer holds the store's lock, so the append waits on the server
+      const schema = freshSchema();
+      const store = await open(schema, { queryTimeoutMs: 300 });
+      const holder = await admin.connect();
+      try {
+        await holder.query('BEGIN');
+        await holder.query(storeNames(schema).lock);
+        // when
+        const started = Date.now();
+        await expect(store.append('order-1', makeEvents('a', 2), NO_STREAM)).rejects.toThrow(/timeout/i);
+        expect(Date.now() - started).toBeLessThan(5_000);
+        // the server carries on once the lock is free and commits what the client gave up on
+        await holder.query('COMMIT');
+        await waitFor(async () => (await store.headPosition()) === 2, 10_000, 'the abandoned append to commit');
+        // then: the retry is answered from what is recorded
+        expect(await store.append('order-1', makeEvents('a', 2), NO_STREAM)).toEqual({ nextExpectedRevision: 1, position: 2 });
+        expect((await store.readAll(0, 10)).map((e) => e.id)).toEqual(['a-0', 'a-1']);
+      } finally {
+        holder.release();
+        await dispose(store);
+      }
+    });
+  });
+
   describe('four stores on one schema, as four processes, appending single events to their own streams at once', () => {
     it('hand out gap-free positions in commit order, and a fifth store subscribed from 0 receives exactly that order', async () => {
       const schema = freshSchema();

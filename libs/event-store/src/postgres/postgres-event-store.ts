@@ -26,6 +26,11 @@ export interface PostgresEventStoreOptions {
   readonly maxPollIntervalMs?: number;
   /** Connections of the pool. Default 10. */
   readonly poolSize?: number;
+  /**
+   * How long a query may wait for its reply before it fails (and its connection is dropped).
+   * Default 10000. A `query_timeout` in the connection string wins.
+   */
+  readonly queryTimeoutMs?: number;
   /** How long a subscription retries a lost connection before it reports the error to onError. Default 60000. */
   readonly reconnectTimeoutMs?: number;
 }
@@ -66,6 +71,9 @@ export class PostgresEventStore implements EventStore {
       connectionString: options.connectionString,
       max: options.poolSize ?? 10,
       connectionTimeoutMillis: 10_000,
+      query_timeout: options.queryTimeoutMs ?? 10_000,
+      // A peer gone without a FIN (a cut network) is noticed by the kernel too.
+      keepAlive: true,
       application_name: 'ifreg-event-store',
     });
     // An idle connection the server closed (a restart) is dropped by the pool and
