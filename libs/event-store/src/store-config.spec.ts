@@ -84,6 +84,12 @@ describe('PostgreSQL password and TLS from the environment', () => {
     expect(found.join('\n')).not.toMatch(/secret-in/);
   });
 
+  it('bounds every query by IFREG_POSTGRES_QUERY_TIMEOUT_MS, 10 s unless set, and refuses one too short', () => {
+    expect(load({})).toMatchObject({ queryTimeoutMs: 10_000 });
+    expect(load({ IFREG_POSTGRES_QUERY_TIMEOUT_MS: '2500' })).toMatchObject({ queryTimeoutMs: 2_500 });
+    expect(problems(() => load({ IFREG_POSTGRES_QUERY_TIMEOUT_MS: '5' }))).toEqual([expect.stringMatching(/^IFREG_POSTGRES_QUERY_TIMEOUT_MS/)]);
+  });
+
   it('reads the PostgreSQL settings only for IFREG_STORE=postgres', () => {
     expect(load({ IFREG_STORE: 'sqlite', IFREG_POSTGRES_SSL_MODE: 'verify-ca' })).toMatchObject({ kind: 'sqlite' });
   });

@@ -31,6 +31,6 @@ describe('the HTTP security settings of this service', () => {
   it('takes the PostgreSQL password and TLS settings', () => {
     expect(ENV_KEYS).toEqual(expect.arrayContaining(['IFREG_POSTGRES_PASSWORD', 'IFREG_POSTGRES_PASSWORD_FILE', 'IFREG_POSTGRES_SSL_MODE', 'IFREG_POSTGRES_SSL_CA_FILE']));
     const config = loadConfig({ IFREG_STORE: 'postgres', IFREG_POSTGRES_URL: 'postgres://ifreg@db:5432/ifreg', IFREG_POSTGRES_PASSWORD: 'pw', IFREG_POSTGRES_SSL_MODE: 'require' });
-    expect(config.store).toEqual({ kind: 'postgres', url: 'postgres://ifreg:pw@db:5432/ifreg?sslmode=require&uselibpqcompat=true', schema: 'ifreg' });
+    expect(config.store).toEqual({ kind: 'postgres', url: 'postgres://ifreg:pw@db:5432/ifreg?sslmode=require&uselibpqcompat=true', schema: 'ifreg', queryTimeoutMs: 10_000 });
   });
 });
