@@ -40,6 +40,10 @@ export class PostgresAppend {
   async runGroup(pool: Pool, appends: readonly GroupAppend[]): Promise<(AppendResult | Error)[]> {
     const client = await pool.connect();
     let broken: unknown;
+    // The pool stops listening while the client is out: a connection cut now must not be an
+    // unhandled 'error' event (it ended the process), only a failed group (tools/faults/store).
+    const onError = (error: Error): void => void (broken ??= error);
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const states: AppendState[] = [];
@@ -57,6 +61,7 @@ export class PostgresAppend {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
+      client.off('error', onError);
       // A connection that failed mid-transaction is not given back to others.
       client.release(broken instanceof Error ? broken : undefined);
     }
