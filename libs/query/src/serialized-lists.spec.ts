@@ -63,23 +63,24 @@ describe('the serialised single interfaces (pages, GET one)', () => {
     const lists = new SerializedLists();
     apply(model, registered('a', 1), registered('a', 2), registered('a', 3));
     const page = listInterfaces(view(model, 'a'), { after: 1, limit: 2 });
-    expect(lists.listJson(page)).toBe(JSON.stringify(page));
-    expect(lists.listJson([])).toBe('[]');
+    expect(lists.listJson('{"items":', page, ',"next":3}').toString()).toBe(JSON.stringify({ items: page, next: 3 }));
+    expect(lists.listJson('', [], '').toString()).toBe('[]');
+    expect(lists.itemWith('"scope":"a","position":7', page[0]!).toString()).toBe(JSON.stringify({ scope: 'a', position: 7, ...page[0] }));
     apply(model, deregistered('a', 2), registered('a', 2, 'other'));
     const again = listInterfaces(view(model, 'a'), { after: 1, limit: 2 });
-    expect(lists.listJson(again)).toBe(JSON.stringify(again));
-    expect(JSON.parse(lists.itemJson(view(model, 'a').interfaces.get(2)!))).toMatchObject({ providerId: 'other' });
+    expect(lists.listJson('', again, '').toString()).toBe(JSON.stringify(again));
+    expect(JSON.parse(lists.itemJson(view(model, 'a').interfaces.get(2)!).toString())).toMatchObject({ providerId: 'other' });
   });
 
-  it('keep at most the given number of characters, dropping the oldest, and still answer', () => {
+  it('keep at most the given number of bytes, dropping the oldest, and still answer', () => {
     const model = emptyReadModel();
     apply(model, ...Array.from({ length: 50 }, (_, i) => registered('a', i + 1)));
     const items = listInterfaces(view(model, 'a'));
     const one = JSON.stringify(items[0]).length;
     const lists = new SerializedLists(4, one * 10);
-    expect(lists.listJson(items)).toBe(JSON.stringify(items));
-    expect(lists.itemChars).toBeLessThanOrEqual(one * 10);
-    expect(lists.itemChars).toBeGreaterThan(one * 5);
-    expect(lists.itemJson(items[0]!)).toBe(JSON.stringify(items[0]));
+    expect(lists.listJson('', items, '').toString()).toBe(JSON.stringify(items));
+    expect(lists.itemBytes).toBeLessThanOrEqual(one * 10);
+    expect(lists.itemBytes).toBeGreaterThan(one * 5);
+    expect(lists.itemJson(items[0]!).toString()).toBe(JSON.stringify(items[0]));
   });
 });

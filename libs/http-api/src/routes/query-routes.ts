@@ -32,7 +32,7 @@ async function caughtUp(deps: HttpApiDeps, query: ReadQuery, reply: FastifyReply
 }
 
 /** A body serialised here (the same bytes fastify's JSON.stringify would send). */
-const sendJson = (reply: FastifyReply, json: string): FastifyReply => reply.type('application/json; charset=utf-8').send(json);
+const sendJson = (reply: FastifyReply, json: string | Buffer): FastifyReply => reply.type('application/json; charset=utf-8').send(json);
 
 function scopeOr404(deps: HttpApiDeps, scope: string, reply: FastifyReply): ScopeView | undefined {
   const view = deps.readModel.model.scopes.get(scope);
@@ -46,7 +46,7 @@ export function registerQueryRoutes(app: HttpApp, deps: HttpApiDeps): void {
   // The same bytes as JSON.stringify({ scope, position, ...item }), the item's part from `lists`.
   const one = (reply: FastifyReply, view: ScopeView, item: InterfaceView | undefined, what: string) =>
     item
-      ? sendJson(reply, `{"scope":${JSON.stringify(view.scope)},"position":${position()},${lists.itemJson(item).slice(1)}`)
+      ? sendJson(reply, lists.itemWith(`"scope":${JSON.stringify(view.scope)},"position":${position()}`, item))
       : sendError(reply, 404, 'InterfaceNotFound', `${what} is not registered in scope ${view.scope}`);
 
   app.get(
@@ -88,7 +88,7 @@ export function registerQueryRoutes(app: HttpApp, deps: HttpApiDeps): void {
       if (asOf !== undefined) return { scope: view.scope, epoch: view.epoch, position: asOf, items, ...(next === undefined ? {} : { next }) };
       // A page: the same JSON as that object, each item's from `lists` (asOf views are one-offs, not kept).
       const tail = next === undefined ? '' : `,"next":${next}`;
-      return sendJson(reply, `{"scope":${JSON.stringify(view.scope)},"epoch":${view.epoch},"position":${position()},"items":${lists.listJson(items)}${tail}}`);
+      return sendJson(reply, lists.listJson(`{"scope":${JSON.stringify(view.scope)},"epoch":${view.epoch},"position":${position()},"items":`, items, `${tail}}`));
     },
   );
 
