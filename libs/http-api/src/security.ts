@@ -75,12 +75,12 @@ export function writeAuthorizer(token: string | undefined): (request: FastifyReq
  */
 export function guardWrites(app: HttpApp, token: string | undefined): void {
   const authorize = writeAuthorizer(token);
-  app.addHook('onRequest', async (request, reply) => {
-    if (READ_METHODS.has(request.method)) return;
-    const refusal = authorize(request);
-    if (!refusal) return;
+  // A callback hook, not an async one: reads pass with no promise made (every GET runs it).
+  app.addHook('onRequest', (request, reply, done) => {
+    const refusal = READ_METHODS.has(request.method) ? undefined : authorize(request);
+    if (!refusal) return done();
     if (refusal.status === 401) void reply.header('www-authenticate', 'Bearer realm="ifreg"');
-    return reply.code(refusal.status).send({ error: refusal.error, reason: refusal.reason });
+    void reply.code(refusal.status).send({ error: refusal.error, reason: refusal.reason });
   });
 }
 

@@ -144,9 +144,13 @@ export class SerializedLists {
     return Buffer.concat(parts);
   }
 
-  /** The bytes of JSON.stringify({ ...fields, ...item }), `fields` given as the JSON text `"a":1,"b":2`. */
-  itemWith(fields: string, item: InterfaceView): Buffer {
-    return Buffer.concat([Buffer.from(`{${fields},`), this.itemJson(item).subarray(1)]);
+  /**
+   * JSON.stringify({ ...fields, ...item }), `fields` given as the JSON text `"a":1,"b":2`. A
+   * string: a small body written with its headers in one write() beats a buffer, which Node
+   * sends with them in a writev() (profiled: writev was a third of a GET of one interface).
+   */
+  itemWith(fields: string, item: InterfaceView): string {
+    return `{${fields},${this.itemJson(item).toString('utf8', 1)}`;
   }
 
   /** The bytes of JSON.stringify(item). */
