@@ -125,13 +125,23 @@ export function appendContract({ store }: StoreFixture): void {
         store().append('order-1', makeEvents('b', 1), NO_STREAM), // stale
         store().append('order-1', makeEvents('old', 2), 1), // redelivered
         store().append('order-3', makeEvents('c', 1), NO_STREAM),
+        store().append('order-4', [...makeEvents('d', 1), ...makeEvents('d', 1)], NO_STREAM), // repeats an id
       ]);
-      expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+      expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'rejected']);
+      expect(settled[4]?.status === 'rejected' && String(settled[4].reason)).toMatch(/repeats an event id/);
       expect(settled[1]?.status === 'rejected' && settled[1].reason instanceof ConcurrencyError).toBe(true);
       expect(settled[2]).toEqual({ status: 'fulfilled', value: first });
       const all = await store().readAll(0, 100);
       expect(all.map((e) => e.position)).toEqual(range(1, 5));
       expect(all.map((e) => e.id).sort()).toEqual(['a-0', 'a-1', 'c-0', 'old-0', 'old-1']);
+    });
+  });
+
+  describe('an append made just before close()', () => {
+    it('is committed, not dropped', async () => {
+      const appended = store().append('order-1', makeEvents('a', 2), NO_STREAM);
+      await store().close();
+      await expect(appended).resolves.toEqual({ nextExpectedRevision: 1, position: 2 });
     });
   });
 }

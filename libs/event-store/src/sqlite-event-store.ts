@@ -94,6 +94,9 @@ export class SqliteEventStore implements EventStore {
         try {
           return { result: this.appendOne(a) };
         } catch (error) {
+          // Some errors (I/O, full disk, busy) make SQLite roll the whole transaction back:
+          // then the group fails as one, or the appends after this one would commit alone.
+          if (!this.db.inTransaction) throw error;
           return { error };
         }
       }));

@@ -33,6 +33,24 @@ describe('no secret in the logs', () => {
     expect(lines[2]).toMatchObject({ config: { http: { token: '[redacted]' }, kafka: { sasl: '[redacted]', ssl: '[redacted]' } } });
   });
 
+  it('masks URL passwords in errors (message and stack), also logged alone, and passwords holding "@"', () => {
+    const { log, text } = capture();
+    const error = new Error(`connect failed: postgres://ifreg:${PASSWORD}@db:5432/x`);
+    log.error({ err: error }, 'store down');
+    log.error(error);
+    log.warn(`retrying postgres://ifreg:p@ss@${PASSWORD}@db/x`);
+    log.info({ settings: { kafka: { tls: { key: 'PRIVATE KEY', ca: 'CA' } } } }, 'kafka settings');
+    const out = text();
+    expect(out).not.toContain(PASSWORD);
+    expect(out).not.toContain('p@ss');
+    expect(out).not.toContain('PRIVATE KEY');
+    const lines = out.trim().split('\n').map((line) => JSON.parse(line) as { msg?: string; err?: { message?: string; stack?: string } });
+    expect(lines[0]?.err?.message).toBe('connect failed: postgres://ifreg:***@db:5432/x');
+    expect(lines[0]?.err?.stack).toContain('connect failed: postgres://ifreg:***@db:5432/x');
+    expect(lines[1]?.msg).toBe('connect failed: postgres://ifreg:***@db:5432/x');
+    expect(lines[2]?.msg).toBe('retrying postgres://ifreg:***@db/x');
+  });
+
   it('masks the password of URLs in fields and in the message, and leaves the rest readable', () => {
     const { log, text } = capture();
     const payload = { url: `postgres://ifreg:${PASSWORD}@db.example:5432/ifreg?sslmode=verify-full`, nested: { list: [`http://agent:${TOKEN}@registry:8080/`] } };

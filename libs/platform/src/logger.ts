@@ -6,7 +6,7 @@ export type { Logger };
  * Fields that may hold a secret, at the top level and one or two levels down: their values
  * are replaced by "[redacted]" in every log line (docs/security.md).
  */
-const SECRET_FIELDS = ['authorization', 'cookie', 'password', 'passphrase', 'token', 'secret', 'connectionString', 'sasl', 'ssl'];
+const SECRET_FIELDS = ['authorization', 'cookie', 'password', 'passphrase', 'token', 'secret', 'connectionString', 'sasl', 'ssl', 'tls'];
 export const REDACTED_PATHS: readonly string[] = [
   ...SECRET_FIELDS,
   ...SECRET_FIELDS.map((field) => `*.${field}`),
@@ -14,8 +14,9 @@ export const REDACTED_PATHS: readonly string[] = [
   'req.headers["x-api-key"]',
 ];
 
-// user:password@ after the scheme; the password may hold anything but "/", "@" and spaces.
-const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)[^@/\s]*@/gi;
+// user:password@ after the scheme, up to the last "@" before the path (as URL parsers read
+// it): the password may hold "@" too, but no "/" or spaces.
+const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)[^/\s]*@/gi;
 
 /** `postgres://user:secret@host/db` → `postgres://user:***@host/db`; other text unchanged. */
 export function maskUrlPassword(text: string): string {
@@ -44,6 +45,16 @@ function maskUrls(value: unknown, depth: number): unknown {
   return copy ?? value;
 }
 
+function maskedError(error: unknown): unknown {
+  const serialized = pino.stdSerializers.err(error as Error) as unknown as Record<string, unknown>;
+  const copy: Record<string, unknown> = { ...serialized };
+  for (const field of ['message', 'stack'] as const) {
+    const text = copy[field];
+    if (typeof text === 'string') copy[field] = maskUrlPassword(text);
+  }
+  return copy;
+}
+
 export interface LoggerOptions {
   readonly level: string;
   readonly name: string;
@@ -63,9 +74,14 @@ export function createLogger(options: LoggerOptions): Logger {
     level: options.level,
     redact: { paths: [...REDACTED_PATHS], censor: '[redacted]' },
     formatters: { log: (object) => maskUrls(object, 3) as Record<string, unknown> },
+    // Errors are not plain objects (maskUrls leaves them): their message and stack are masked here.
+    serializers: { err: maskedError },
     hooks: {
       logMethod(args, method) {
         const masked = args.map((arg) => (typeof arg === 'string' ? maskUrlPassword(arg) : arg)) as typeof args;
+        // log.error(err) alone: pino would take the line's message from the error, unmasked.
+        const [first] = masked;
+        if (first instanceof Error && masked.length === 1) masked.push(maskUrlPassword(first.message));
         method.apply(this, masked);
       },
     },

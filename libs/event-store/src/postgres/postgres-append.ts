@@ -38,8 +38,31 @@ export class PostgresAppend {
    * whole group, nothing of it committed.
    */
   async runGroup(pool: Pool, appends: readonly GroupAppend[]): Promise<(AppendResult | Error)[]> {
+    // A batch that repeats an id fails alone, before the transaction, as it does on SQLite.
+    const checked = appends.map((a) => {
+      try {
+        return { append: a, ids: checkedIds(a.stream, a.events) };
+      } catch (error) {
+        return error instanceof Error ? error : new Error(String(error));
+      }
+    });
+    const valid = checked.filter((c): c is { append: GroupAppend; ids: string[] } => !(c instanceof Error));
+    const states = valid.length === 0 ? [] : await this.groupTransaction(pool, valid);
+    let next = 0;
+    return checked.map((c) => {
+      if (c instanceof Error) return c;
+      const state = states[next++]!;
+      try {
+        return this.answer(c.append.stream, c.append.events, c.append.expected, state);
+      } catch (error) {
+        return error instanceof Error ? error : new Error(String(error));
+      }
+    });
+  }
+
+  private async groupTransaction(pool: Pool, appends: readonly { append: GroupAppend; ids: string[] }[]): Promise<AppendState[]> {
     const client = await pool.connect();
-    let broken: unknown;
+    let broken: Error | undefined;
     // The pool stops listening while the client is out: a connection cut now must not be an
     // unhandled 'error' event (it ended the process), only a failed group (tools/faults/store).
     const onError = (error: Error): void => void (broken ??= error);
@@ -47,23 +70,17 @@ export class PostgresAppend {
     try {
       await client.query('BEGIN');
       const states: AppendState[] = [];
-      for (const a of appends) states.push(await this.callFunction(client, a.stream, checkedIds(a.stream, a.events), a.events, a.expected));
+      for (const { append, ids } of appends) states.push(await this.callFunction(client, append.stream, ids, append.events, append.expected));
       await client.query('COMMIT');
-      return appends.map((a, i) => {
-        try {
-          return this.answer(a.stream, a.events, a.expected, states[i]!);
-        } catch (error) {
-          return error instanceof Error ? error : new Error(String(error));
-        }
-      });
+      return states;
     } catch (error) {
-      broken = error;
-      await client.query('ROLLBACK').catch(() => undefined);
+      // No ROLLBACK: after a timeout it would wait behind the lost query. The connection is
+      // destroyed below, and the server rolls back what it had not committed.
+      broken ??= error instanceof Error ? error : new Error('the group append failed', { cause: error });
       throw error;
     } finally {
       client.off('error', onError);
-      // A connection that failed mid-transaction is not given back to others.
-      client.release(broken instanceof Error ? broken : undefined);
+      client.release(broken);
     }
   }
 

@@ -113,6 +113,7 @@ export class PostgresEventStore implements EventStore {
 
   private async commitGroup(): Promise<void> {
     const group = this.queue;
+    if (group.length === 0) return;
     this.queue = [];
     try {
       if (group.length === 1) {
@@ -167,6 +168,8 @@ export class PostgresEventStore implements EventStore {
   async close(): Promise<void> {
     await Promise.all([...this.subscriptions].map((s) => s.close()));
     await this.notifier.close();
-    if (!this.pool.ended) await this.pool.end();
+    if (this.pool.ended) return;
+    await this.commitGroup(); // appends already made are committed, as by the SQLite store
+    await this.pool.end(); // waits for groups still running (their clients are checked out)
   }
 }

@@ -328,6 +328,17 @@ describeKafka('outcomes published from a worker thread (ThreadSender)', () => {
     expect(records[0]?.headers?.['ce_id']?.toString()).toMatch(/^m-\d+:outcome$/);
   });
 
+  it('sends bytes as bytes (a Buffer crosses the thread as a plain Uint8Array)', async () => {
+    const topic = await newTopic();
+    const sender = closeLater(new ThreadSender(settings, log), (t) => t.disconnect());
+    await sender.connect();
+    const value = Buffer.from([0xff, 0x00, 0x01, 0x80]);
+    await sender.send(topic, [{ key: Buffer.from('k\u00e9'), value, headers: { h: 'v' } }]);
+    const [record] = await readRecords(topic, 1);
+    expect(record?.value).toEqual(value);
+    expect(record?.key?.toString('utf8')).toBe('k\u00e9');
+  });
+
   it('fails a send with the kafkajs error, and every call after the thread ended', async () => {
     const topic = await newTopic();
     const sender = new ThreadSender(settings, log);

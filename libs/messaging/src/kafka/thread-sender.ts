@@ -37,7 +37,11 @@ function threadMain(load: NodeJS.Require): void {
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   const handle = async (request: Request): Promise<void> => {
     if (request.kind !== 'send') return request.kind === 'connect' ? producer.connect() : producer.disconnect();
-    for (const messages of request.chunks) await producer.send({ topic: request.topic, acks: -1, messages: [...messages] });
+    // Buffers arrive as plain Uint8Arrays, which kafkajs would write as text: make them Buffers again.
+    const bytes = <T>(data: T): T | Buffer => (data instanceof Uint8Array && !Buffer.isBuffer(data) ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : data);
+    for (const messages of request.chunks) {
+      await producer.send({ topic: request.topic, acks: -1, messages: messages.map((m) => ({ ...m, key: bytes(m.key), value: bytes(m.value) })) });
+    }
   };
   port.on('message', (request: Request) => {
     handle(request).then(
@@ -86,8 +90,11 @@ export class ThreadSender implements Sender {
   /** Disconnects the producer, then ends the thread. */
   async disconnect(): Promise<void> {
     if (this.stopped) return;
-    await this.request({ id: this.nextId++, kind: 'disconnect' });
-    await this.worker.terminate();
+    try {
+      await this.request({ id: this.nextId++, kind: 'disconnect' });
+    } finally {
+      await this.worker.terminate(); // also when the disconnect failed: a live thread would keep the process up
+    }
   }
 
   send(topic: string, messages: readonly Message[]): Promise<void> {
