@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { ConfigError, secretSetting } from '@ifreg/platform';
+import { CliError } from './errors';
 import { IfregClient } from './http-client';
 
 /** Where output goes; the real process writes to stdout/stderr, tests may collect it. */
@@ -15,6 +17,7 @@ export interface Io {
 export interface GlobalOptions {
   readonly url: string;
   readonly token?: string;
+  readonly tokenFile?: string;
   readonly json: boolean;
   readonly timeout: number;
 }
@@ -31,7 +34,8 @@ export interface Context {
 
 export function contextOf(command: Command, io: Io): Context {
   const options = command.optsWithGlobals<GlobalOptions>();
-  const client = new IfregClient({ url: options.url, timeoutMs: options.timeout, ...(options.token ? { token: options.token } : {}) });
+  const token = tokenOf(options);
+  const client = new IfregClient({ url: options.url, timeoutMs: options.timeout, ...(token ? { token } : {}) });
   return {
     client,
     json: options.json,
@@ -39,4 +43,14 @@ export function contextOf(command: Command, io: Io): Context {
     timeoutMs: options.timeout,
     show: (value, human) => io.out(options.json ? JSON.stringify(value, null, 2) : human()),
   };
+}
+
+/** The same rules as the services' IFREG_TOKEN / IFREG_TOKEN_FILE: one or the other, a file that reads. */
+function tokenOf(options: GlobalOptions): string | undefined {
+  try {
+    return secretSetting('IFREG_TOKEN', options.token, options.tokenFile);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new CliError(error.problems.join('; '));
+    throw error;
+  }
 }

@@ -1,4 +1,7 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { runCli } from './program';
 
@@ -69,6 +72,20 @@ describe('answers of the service', () => {
     const result = await run(['scopes', '--json', '--token', 'secret-token-123456'], { IFREG_URL: url });
     expect(result).toEqual({ code: 0, out: JSON.stringify({ position: 4, items: [] }, null, 2), err: '' });
     expect(seen).toEqual([{ url: '/v1/scopes', authorization: 'Bearer secret-token-123456' }]);
+  });
+
+  it('the token can come from a file (IFREG_TOKEN_FILE or --token-file); an unreadable one is named, exit 1', async () => {
+    seen.length = 0;
+    const dir = mkdtempSync(join(tmpdir(), 'ifreg-cli-token-'));
+    try {
+      writeFileSync(join(dir, 'token'), 'token-from-a-file-123\n');
+      expect((await run(['scopes'], { IFREG_URL: url, IFREG_TOKEN_FILE: join(dir, 'token') })).code).toBe(0);
+      expect(seen).toEqual([{ url: '/v1/scopes', authorization: 'Bearer token-from-a-file-123' }]);
+      const missing = await run(['--token-file', join(dir, 'nope'), 'scopes'], { IFREG_URL: url });
+      expect(missing).toEqual({ code: 1, out: '', err: `ifreg: IFREG_TOKEN_FILE: cannot read ${join(dir, 'nope')} (ENOENT)` });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('list passes its filters as query parameters, and names the empty list', async () => {

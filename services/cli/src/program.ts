@@ -17,6 +17,7 @@ export function createProgram(io: Io, env: Readonly<Record<string, string | unde
     .description('The network interface registry from the command line, over its HTTP API.')
     .addOption(new Option('--url <url>', 'the ifreg HTTP API').default(env['IFREG_URL'] ?? 'http://127.0.0.1:8080', '$IFREG_URL or http://127.0.0.1:8080').argParser(httpUrl))
     .addOption(new Option('--token <token>', 'bearer token for writes when the service has one').default(env['IFREG_TOKEN'], '$IFREG_TOKEN'))
+    .addOption(new Option('--token-file <path>', 'read the token from this file (a docker secret)').default(env['IFREG_TOKEN_FILE'], '$IFREG_TOKEN_FILE'))
     .option('--json', 'print the JSON answers, for scripts', false)
     .option('--timeout <ms>', 'bound of each request', integer(1, 600_000), 15_000)
     .showHelpAfterError('(add --help for usage)')
