@@ -55,3 +55,27 @@ export class CatchUpSubscription implements Subscription {
     }
   }
 }
+
+/** A store's open subscriptions, so that closing the store closes them first. */
+export class OpenSubscriptions {
+  private readonly open = new Set<Subscription>();
+
+  /** A catch-up subscription; `onClose` runs before it stops (e.g. to abort the source's waits). */
+  start(source: CatchUpSource, handler: AllHandler, options: SubscribeOptions, onClose: () => void = () => undefined): Subscription {
+    const inner = new CatchUpSubscription(source, handler, options);
+    const subscription: Subscription = {
+      close: async () => {
+        onClose();
+        await inner.close();
+        this.open.delete(subscription);
+      },
+    };
+    this.open.add(subscription);
+    return subscription;
+  }
+
+  /** Closes every one; each waits for its running handler call. */
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.open].map((s) => s.close()));
+  }
+}

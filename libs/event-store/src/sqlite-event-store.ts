@@ -2,7 +2,8 @@ import Database from 'better-sqlite3';
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { CatchUpSubscription } from './catch-up-subscription';
+import { OpenSubscriptions } from './catch-up-subscription';
+import { AppendQueue, type GroupAnswer, type GroupAppend } from './group-commit';
 import {
   ANY, ConcurrencyError, NO_STREAM,
   type AllHandler, type AppendResult, type EventData, type EventStore, type ExpectedRevision,
@@ -26,17 +27,6 @@ export interface SqliteEventStoreOptions {
 
 interface StreamHead { readonly revision: number; readonly position: number }
 
-/** An append waiting for the next group commit. */
-interface QueuedAppend {
-  readonly stream: string;
-  readonly events: readonly EventData[];
-  readonly expected: ExpectedRevision;
-  readonly resolve: (result: AppendResult) => void;
-  readonly reject: (error: unknown) => void;
-}
-
-type AppendAnswer = { readonly result: AppendResult } | { readonly error: unknown };
-
 // By shape, not instanceof: the native addon keeps the SqliteError class of the first copy of
 // better-sqlite3 loaded in the process (jest loads one per test file, each in its own realm).
 const isDuplicateId = (error: unknown): boolean => {
@@ -53,7 +43,7 @@ export class SqliteEventStore implements EventStore {
   private readonly db: Database.Database;
   private readonly pollIntervalMs: number;
   private readonly appended = new EventEmitter().setMaxListeners(0);
-  private readonly subscriptions = new Set<Subscription>();
+  private readonly subscriptions = new OpenSubscriptions();
   private readonly streamHead;
   private readonly findById;
   private readonly insert;
@@ -63,7 +53,7 @@ export class SqliteEventStore implements EventStore {
   private readonly groupTransaction;
   private readonly appendOne;
   private readonly insertNew;
-  private queue: QueuedAppend[] = [];
+  private readonly appends = new AppendQueue((group) => this.commitGroup(group));
 
   constructor(options: SqliteEventStoreOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -87,30 +77,27 @@ export class SqliteEventStore implements EventStore {
       'SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?');
     this.selectHead = this.db.prepare<[], { head: number }>('SELECT coalesce(max(position), 0) AS head FROM events');
     // Nested transactions are savepoints: one append that fails leaves the others of its group.
-    this.appendOne = this.db.transaction((a: QueuedAppend) => this.appendLocked(a.stream, a.events, a.expected));
+    this.appendOne = this.db.transaction((a: GroupAppend) => this.appendLocked(a.stream, a.events, a.expected));
     this.insertNew = this.db.transaction((stream: string, events: readonly EventData[], head: StreamHead | undefined) => this.insertEvents(stream, events, head));
-    this.groupTransaction = this.db.transaction((group: readonly QueuedAppend[]) =>
-      group.map((a): AppendAnswer => {
+    this.groupTransaction = this.db.transaction((group: readonly GroupAppend[]) =>
+      group.map((a): GroupAnswer => {
         try {
-          return { result: this.appendOne(a) };
+          return { ok: true, result: this.appendOne(a) };
         } catch (error) {
           // Some errors (I/O, full disk, busy) make SQLite roll the whole transaction back:
           // then the group fails as one, or the appends after this one would commit alone.
           if (!this.db.inTransaction) throw error;
-          return { error };
+          return { ok: false, error };
         }
       }));
   }
 
   /**
-   * Group commit: the appends made in one turn of the event loop (a registrar batch's
-   * scopes, concurrent partitions) share one transaction and so one fsync, each in a
-   * savepoint of its own; every promise settles after the commit.
+   * Group commit (AppendQueue): the appends of one turn of the event loop share one
+   * transaction and so one fsync, each in a savepoint of its own.
    */
   append(stream: string, events: readonly EventData[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
-    return new Promise((resolve, reject) => {
-      if (this.queue.push({ stream, events, expected: expectedRevision, resolve, reject }) === 1) setImmediate(() => this.commitGroup());
-    });
+    return this.appends.add(stream, events, expectedRevision);
   }
 
   async readStream(stream: string, fromRevision = 0): Promise<RecordedEvent[]> {
@@ -130,21 +117,13 @@ export class SqliteEventStore implements EventStore {
       readAll: (from: number, limit: number) => this.selectAll.all(from, limit).map(toRecordedEvent),
       waitForMore: (stop: AbortSignal) => this.waitForMore(stop),
     };
-    const inner = new CatchUpSubscription(source, handler, options);
-    const subscription: Subscription = {
-      close: async () => {
-        await inner.close();
-        this.subscriptions.delete(subscription);
-      },
-    };
-    this.subscriptions.add(subscription);
-    return subscription;
+    return this.subscriptions.start(source, handler, options);
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.subscriptions].map((s) => s.close()));
+    await this.subscriptions.closeAll();
     if (!this.db.open) return;
-    this.commitGroup(); // appends already made must not be lost to the close
+    await this.appends.flush(); // appends already made must not be lost to the close
     this.db.close();
   }
 
@@ -156,24 +135,11 @@ export class SqliteEventStore implements EventStore {
     };
   }
 
-  private commitGroup(): void {
-    const group = this.queue;
-    if (group.length === 0) return;
-    this.queue = [];
-    let answers: AppendAnswer[];
-    try {
-      answers = this.groupTransaction.immediate(group);
-    } catch (error) {
-      // BEGIN or COMMIT failed (busy, I/O): nothing of the group is recorded.
-      for (const a of group) a.reject(error);
-      return;
-    }
+  /** One transaction; a throw (BEGIN or COMMIT failed: busy, I/O) means nothing of the group is recorded. */
+  private commitGroup(group: readonly GroupAppend[]): GroupAnswer[] {
+    const answers = this.groupTransaction.immediate(group);
     this.appended.emit('append');
-    group.forEach((a, i) => {
-      const answer = answers[i];
-      if (answer !== undefined && 'result' in answer) a.resolve(answer.result);
-      else a.reject(answer?.error ?? new Error('append lost its answer'));
-    });
+    return answers;
   }
 
   private appendLocked(stream: string, events: readonly EventData[], expected: ExpectedRevision): AppendResult {

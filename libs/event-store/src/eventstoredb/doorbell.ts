@@ -1,4 +1,4 @@
-import { backoffDelay, pause, type Backoff } from './backoff';
+import { backoffDelay, pause, type Backoff } from '../backoff';
 
 /** The part of the client's live subscription the doorbell uses. */
 export interface LiveSubscription {

@@ -2,13 +2,13 @@ import {
   END, EventStoreDBClient, FORWARDS, START,
   type AllStreamRecordedEvent, type JSONEventData, type Position, type RecordedEvent as ClientRecordedEvent,
 } from '@eventstore/db-client';
-import { CatchUpSubscription, type CatchUpSource } from '../catch-up-subscription';
+import { OpenSubscriptions, type CatchUpSource } from '../catch-up-subscription';
 import {
   ANY, ConcurrencyError, NO_STREAM,
   type AllHandler, type AppendResult, type EventData, type EventStore, type ExpectedRevision,
   type RecordedEvent, type SubscribeOptions, type Subscription,
 } from '../port';
-import { pause, retryTransient } from './backoff';
+import { pause, retryTransient } from '../backoff';
 import type { EsdbClient } from './client';
 import { Doorbell } from './doorbell';
 import { isStreamNotFound, isTransient, isWrongExpectedVersion } from './errors';
@@ -79,7 +79,7 @@ export class EventStoreDbEventStore implements EventStore {
     await this.scan(this.order.head, Infinity, false);
   });
   private readonly doorbell: Doorbell;
-  private readonly subscriptions = new Set<Subscription>();
+  private readonly subscriptions = new OpenSubscriptions();
   private readonly pageSize: number;
   private readonly subscriptionRetries: number;
   private closed = false;
@@ -171,22 +171,13 @@ export class EventStoreDbEventStore implements EventStore {
       readAll: async (from, limit) => (await retryTransient(() => this.readAll(from, limit), isTransient, retry, stop.signal)) ?? [],
       waitForMore: (signal) => this.doorbell.wait(signal),
     };
-    const inner = new CatchUpSubscription(source, handler, options);
-    const subscription: Subscription = {
-      close: async () => {
-        stop.abort();
-        await inner.close();
-        this.subscriptions.delete(subscription);
-      },
-    };
-    this.subscriptions.add(subscription);
-    return subscription;
+    return this.subscriptions.start(source, handler, options, () => stop.abort());
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all([...this.subscriptions].map((s) => s.close()));
+    await this.subscriptions.closeAll();
     await this.doorbell.close();
     if (this.ownsClient) await this.client.dispose();
   }

@@ -1,6 +1,6 @@
 import { START, type Position } from '@eventstore/db-client';
 import { NO_STREAM } from '../port';
-import { backoffDelay, retryTransient } from './backoff';
+import { backoffDelay, retryTransient } from '../backoff';
 import { GlobalOrder, comparePositions, type IndexedEvent } from './global-order';
 import { NextRun } from './next-run';
 

@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import type { GroupAnswer, GroupAppend } from '../group-commit';
 import { ANY, ConcurrencyError, NO_STREAM, type AppendResult, type EventData, type ExpectedRevision } from '../port';
 import { isUniqueViolation } from './postgres-errors';
 import { batchJson } from './postgres-rows';
@@ -37,30 +38,30 @@ export class PostgresAppend {
    * answers, as in run(); an error (connection lost, the unique-violation backstop) fails the
    * whole group, nothing of it committed.
    */
-  async runGroup(pool: Pool, appends: readonly GroupAppend[]): Promise<(AppendResult | Error)[]> {
-    // A batch that repeats an id fails alone, before the transaction, as it does on SQLite.
-    const checked = appends.map((a) => {
+  async runGroup(pool: Pool, appends: readonly GroupAppend[]): Promise<GroupAnswer[]> {
+    const answerOf = (f: () => AppendResult): GroupAnswer => {
       try {
-        return { append: a, ids: checkedIds(a.stream, a.events) };
+        return { ok: true, result: f() };
       } catch (error) {
-        return error instanceof Error ? error : new Error(String(error));
+        return { ok: false, error };
+      }
+    };
+    // A batch that repeats an id fails alone, before the transaction, as it does on SQLite.
+    const refusals = appends.map((a): GroupAnswer | undefined => {
+      try {
+        checkedIds(a.stream, a.events);
+        return undefined;
+      } catch (error) {
+        return { ok: false, error };
       }
     });
-    const valid = checked.filter((c): c is { append: GroupAppend; ids: string[] } => !(c instanceof Error));
+    const valid = appends.filter((_, i) => refusals[i] === undefined);
     const states = valid.length === 0 ? [] : await this.groupTransaction(pool, valid);
     let next = 0;
-    return checked.map((c) => {
-      if (c instanceof Error) return c;
-      const state = states[next++]!;
-      try {
-        return this.answer(c.append.stream, c.append.events, c.append.expected, state);
-      } catch (error) {
-        return error instanceof Error ? error : new Error(String(error));
-      }
-    });
+    return appends.map((a, i) => refusals[i] ?? answerOf(() => this.answer(a.stream, a.events, a.expected, states[next++]!)));
   }
 
-  private async groupTransaction(pool: Pool, appends: readonly { append: GroupAppend; ids: string[] }[]): Promise<AppendState[]> {
+  private async groupTransaction(pool: Pool, appends: readonly GroupAppend[]): Promise<AppendState[]> {
     const client = await pool.connect();
     let broken: Error | undefined;
     // The pool stops listening while the client is out: a connection cut now must not be an
@@ -70,7 +71,7 @@ export class PostgresAppend {
     try {
       await client.query('BEGIN');
       const states: AppendState[] = [];
-      for (const { append, ids } of appends) states.push(await this.callFunction(client, append.stream, ids, append.events, append.expected));
+      for (const a of appends) states.push(await this.callFunction(client, a.stream, a.events.map((e) => e.id), a.events, a.expected));
       await client.query('COMMIT');
       return states;
     } catch (error) {
@@ -108,12 +109,6 @@ export class PostgresAppend {
       throw new ConcurrencyError(stream, expected, rows[0]?.revision ?? NO_STREAM);
     }
   }
-}
-
-export interface GroupAppend {
-  readonly stream: string;
-  readonly events: readonly EventData[];
-  readonly expected: ExpectedRevision;
 }
 
 function checkedIds(stream: string, events: readonly EventData[]): string[] {

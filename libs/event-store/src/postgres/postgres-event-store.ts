@@ -1,19 +1,15 @@
 import { Pool } from 'pg';
-import { CatchUpSubscription } from '../catch-up-subscription';
+import { OpenSubscriptions } from '../catch-up-subscription';
+import { AppendQueue, type GroupAnswer, type GroupAppend } from '../group-commit';
 import {
   type AllHandler, type AppendResult, type EventData, type EventStore, type ExpectedRevision,
   type RecordedEvent, type SubscribeOptions, type Subscription,
 } from '../port';
-import { PostgresAppend, type GroupAppend } from './postgres-append';
+import { PostgresAppend } from './postgres-append';
 import { PostgresNotifier } from './postgres-notifier';
 import { EVENT_COLUMNS, toRecordedEvent, type EventRow } from './postgres-rows';
 import { schemaSql, storeNames, type StoreNames } from './postgres-schema';
 import { subscriptionSource, type SubscriptionSourceOptions } from './postgres-subscription';
-
-interface QueuedAppend extends GroupAppend {
-  readonly resolve: (result: AppendResult) => void;
-  readonly reject: (error: unknown) => void;
-}
 
 export interface PostgresEventStoreOptions {
   /** e.g. postgres://user@host:5432/db */
@@ -46,11 +42,11 @@ export class PostgresEventStore implements EventStore {
   private readonly pool: Pool;
   private readonly appender: PostgresAppend;
   private readonly notifier: PostgresNotifier;
-  private readonly subscriptions = new Set<Subscription>();
+  private readonly subscriptions = new OpenSubscriptions();
   private readonly sourceOptions: SubscriptionSourceOptions;
   private readonly readAllQuery: string;
   private readonly readStreamQuery: string;
-  private queue: QueuedAppend[] = [];
+  private readonly appends = new AppendQueue((group) => this.commitGroup(group));
 
   /** Opens the store and creates its schema and table when missing. */
   static async create(options: PostgresEventStoreOptions): Promise<PostgresEventStore> {
@@ -106,32 +102,19 @@ export class PostgresEventStore implements EventStore {
    * anyway and each commit waits for a WAL flush.
    */
   append(stream: string, events: readonly EventData[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
-    return new Promise((resolve, reject) => {
-      if (this.queue.push({ stream, events, expected: expectedRevision, resolve, reject }) === 1) setImmediate(() => void this.commitGroup());
-    });
+    return this.appends.add(stream, events, expectedRevision);
   }
 
-  private async commitGroup(): Promise<void> {
-    const group = this.queue;
-    if (group.length === 0) return;
-    this.queue = [];
+  private async commitGroup(group: readonly GroupAppend[]): Promise<GroupAnswer[]> {
     try {
-      if (group.length === 1) {
-        const [only] = group as [QueuedAppend];
-        only.resolve(await this.appender.run(this.pool, only.stream, only.events, only.expected));
-      } else {
-        const answers = await this.appender.runGroup(this.pool, group);
-        group.forEach((a, i) => {
-          const answer = answers[i];
-          if (answer === undefined || answer instanceof Error) a.reject(answer ?? new Error('append lost its answer'));
-          else a.resolve(answer);
-        });
-      }
-    } catch (error) {
-      for (const a of group) a.reject(error);
+      const [only] = group;
+      // One append alone needs no transaction of its own: the function call is one.
+      if (group.length === 1 && only) return [{ ok: true, result: await this.appender.run(this.pool, only.stream, only.events, only.expected) }];
+      return await this.appender.runGroup(this.pool, group);
+    } finally {
+      // Subscriptions of this store need not wait for the notification's round trip.
+      this.notifier.wake();
     }
-    // Subscriptions of this store need not wait for the notification's round trip.
-    this.notifier.wake();
   }
 
   async readStream(stream: string, fromRevision = 0): Promise<RecordedEvent[]> {
@@ -152,24 +135,15 @@ export class PostgresEventStore implements EventStore {
   subscribeAll(handler: AllHandler, options: SubscribeOptions): Subscription {
     this.notifier.start();
     const closing = new AbortController();
-    const inner = new CatchUpSubscription(subscriptionSource(this.sourceOptions, closing.signal), handler, options);
-    const subscription: Subscription = {
-      close: async () => {
-        closing.abort();
-        await inner.close();
-        this.subscriptions.delete(subscription);
-      },
-    };
-    this.subscriptions.add(subscription);
-    return subscription;
+    return this.subscriptions.start(subscriptionSource(this.sourceOptions, closing.signal), handler, options, () => closing.abort());
   }
 
   /** Subscriptions first (each waits for its running handler call), then the listener and the pool. */
   async close(): Promise<void> {
-    await Promise.all([...this.subscriptions].map((s) => s.close()));
+    await this.subscriptions.closeAll();
     await this.notifier.close();
     if (this.pool.ended) return;
-    await this.commitGroup(); // appends already made are committed, as by the SQLite store
+    await this.appends.flush(); // appends already made are committed, as by the SQLite store
     await this.pool.end(); // waits for groups still running (their clients are checked out)
   }
 }

@@ -1,3 +1,4 @@
+import { pause } from '../backoff';
 import type { CatchUpSource } from '../catch-up-subscription';
 import type { RecordedEvent } from '../port';
 import { isConnectionError } from './postgres-errors';
@@ -13,16 +14,6 @@ export interface SubscriptionSourceOptions {
 
 const MIN_RETRY_MS = 50;
 const MAX_RETRY_MS = 2000;
-
-const sleep = (ms: number, stop: AbortSignal): Promise<void> => new Promise((resolve) => {
-  const done = (): void => {
-    clearTimeout(timer);
-    stop.removeEventListener('abort', done);
-    resolve();
-  };
-  const timer = setTimeout(done, ms);
-  stop.addEventListener('abort', done);
-});
 
 /**
  * What one subscription reads from and waits on. A wake-up seen after a read began ends
@@ -61,7 +52,7 @@ async function readAllRetrying(options: SubscriptionSourceOptions, from: number,
       if (closing.aborted) return [];
       if (!isConnectionError(error) || Date.now() + retryMs > deadline) throw error;
     }
-    await sleep(retryMs, closing);
+    await pause(retryMs, closing);
     if (closing.aborted) return [];
     retryMs = Math.min(retryMs * 2, MAX_RETRY_MS);
   }
