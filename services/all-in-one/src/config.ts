@@ -1,15 +1,12 @@
 import { z } from 'zod';
 import { storeEnvSchema, storeSettings } from '@ifreg/event-store';
-import { httpSecurityEnvSchema, httpSecuritySettings } from '@ifreg/http-api';
+import { httpServerEnvSchema, httpServerSettings } from '@ifreg/http-api';
 import { env, parseConfig } from '@ifreg/platform';
 
 /** Every setting of the all-in-one service, from the environment (README "Configuration"). */
 const envSchema = z.object({
   ...storeEnvSchema.shape,
-  IFREG_HTTP_PORT: env.port(8080),
-  IFREG_HTTP_HOST: z.string().min(1).optional(),
-  // IFREG_TOKEN / IFREG_TOKEN_FILE, IFREG_HTTP_BODY_LIMIT, IFREG_HTTP_MAX_HEADER_SIZE (docs/security.md).
-  ...httpSecurityEnvSchema.shape,
+  ...httpServerEnvSchema.shape,
   IFREG_MAX_IF_INDEX: env.int(65535, 1, 65535),
   IFREG_DEDUPE_WINDOW: env.int(100_000, 1_000, 10_000_000),
   IFREG_REGISTER_HOST: env.bool(true),
@@ -17,7 +14,6 @@ const envSchema = z.object({
   IFREG_HOST_STATE: z.string().min(1).optional(),
   IFREG_SYSFS: z.string().min(1).default('/sys/class/net'),
   IFREG_HOST_SCOPE: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 characters of [A-Za-z0-9._-]').default('local'),
-  IFREG_MAX_WAIT_MS: env.int(30_000, 100, 600_000),
   IFREG_WATCH_HISTORY: env.int(10_000, 0, 10_000_000),
   IFREG_LOG_LEVEL: env.logLevel(),
   IFREG_LOG_PRETTY: env.bool(false),
@@ -26,24 +22,14 @@ const envSchema = z.object({
 /** Every variable this service reads (checked against docker-compose.yml by tools/compose). */
 export const ENV_KEYS: readonly string[] = Object.keys(envSchema.shape);
 
-const schema = envSchema.transform((c) => {
-  const { token, limits } = httpSecuritySettings(c);
-  return {
-    http: {
-      port: c.IFREG_HTTP_PORT,
-      // Without a token, bind to loopback only (DESIGN §2.9).
-      host: c.IFREG_HTTP_HOST ?? (token ? '0.0.0.0' : '127.0.0.1'),
-      token,
-      limits,
-      maxWaitMs: c.IFREG_MAX_WAIT_MS,
-    },
-    store: storeSettings(c),
-    registry: { maxIfIndex: c.IFREG_MAX_IF_INDEX, dedupeWindow: c.IFREG_DEDUPE_WINDOW },
-    host: { register: c.IFREG_REGISTER_HOST, scope: c.IFREG_HOST_SCOPE, pollMs: c.IFREG_HOST_POLL_MS, stateFile: c.IFREG_HOST_STATE, sysRoot: c.IFREG_SYSFS },
-    watchHistory: c.IFREG_WATCH_HISTORY,
-    log: { level: c.IFREG_LOG_LEVEL, pretty: c.IFREG_LOG_PRETTY },
-  };
-});
+const schema = envSchema.transform((c) => ({
+  http: httpServerSettings(c),
+  store: storeSettings(c),
+  registry: { maxIfIndex: c.IFREG_MAX_IF_INDEX, dedupeWindow: c.IFREG_DEDUPE_WINDOW },
+  host: { register: c.IFREG_REGISTER_HOST, scope: c.IFREG_HOST_SCOPE, pollMs: c.IFREG_HOST_POLL_MS, stateFile: c.IFREG_HOST_STATE, sysRoot: c.IFREG_SYSFS },
+  watchHistory: c.IFREG_WATCH_HISTORY,
+  log: { level: c.IFREG_LOG_LEVEL, pretty: c.IFREG_LOG_PRETTY },
+}));
 
 export type AllInOneConfig = z.infer<typeof schema>;
 export const loadConfig = (source: Readonly<Record<string, string | undefined>>): AllInOneConfig => parseConfig(schema, source);
