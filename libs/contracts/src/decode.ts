@@ -145,14 +145,15 @@ function derivedMessageIdOfBytes(raw: unknown, scope: string): string {
   return `sha256:${createHash('sha256').update(bytes).digest('hex').slice(0, 32)}`;
 }
 
-/** Whether objects or arrays nest deeper than `max` levels; iterative, so any depth is safe. */
+/**
+ * Whether objects or arrays nest deeper than `max` levels. Runs on every message, so no
+ * allocation per node; the recursion stops at `max` levels, so any input depth is safe.
+ */
 function nestedDeeperThan(value: object, max: number): boolean {
-  const stack: [unknown, number][] = [[value, 1]];
-  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
-    const [node, depth] = next;
-    if (typeof node !== 'object' || node === null) continue;
-    if (depth > max) return true;
-    for (const child of Object.values(node)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+  if (max === 0) return true;
+  for (const key in value) {
+    const child = (value as Record<string, unknown>)[key];
+    if (typeof child === 'object' && child !== null && nestedDeeperThan(child, max - 1)) return true;
   }
   return false;
 }
