@@ -29,7 +29,7 @@ async function probe(url: string): Promise<{ ssl: boolean } | { error: string }>
   }
 }
 
-const SHARED = process.env['PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const SHARED = process.env['IFREG_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const sharedDown = unreachableReason(SHARED);
 if (sharedDown) console.warn(`PostgreSQL at ${SHARED} is not reachable (${sharedDown}): the shared-server TLS check is skipped`);
 
