@@ -59,7 +59,12 @@ PROPS
   jvm=(java "${heap[@]}" -XX:+UseG1GC -Djava.awt.headless=true
        -Dlog4j2.configurationFile="$KAFKA_DIR/log4j2.properties" -cp "$cp")
   # Random cluster id (22 chars of base64url, as Kafka's Uuid) without paying a JVM start for it.
-  cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
+  # Not starting with "-" (1 in 64 did): the tool's argument parser takes it for an option and
+  # formatting fails, as Kafka's own Uuid.randomUuid() avoids too.
+  cluster_id="-"
+  while [[ "$cluster_id" == -* ]]; do
+    cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
+  done
   # (C1 only: this JVM lives ~1 s, so skipping the optimizing JIT makes it start faster.)
   "${jvm[@]}" -XX:TieredStopAtLevel=1 kafka.tools.StorageTool format -t "$cluster_id" -c "$props" > "$KAFKA_LOG" 2>&1 \
     || { echo "formatting storage failed" >&2; show_log; exit 1; }
