@@ -15,7 +15,7 @@ const project = (dir) => ({
   rootDir: `<rootDir>/${dir}`,
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': swc },
-  moduleNameMapper: { '^@ifreg/(.*)$': '<rootDir>/../../libs/$1/src/index.ts' },
+  moduleNameMapper: { '^@ifreg/([^/]+)$': '<rootDir>/../../libs/$1/src/index.ts' },
   modulePathIgnorePatterns: ['<rootDir>/dist'],
   testMatch: ['<rootDir>/src/**/*.spec.ts'],
 });
@@ -29,12 +29,12 @@ module.exports = {
   projects: [
     ...dirs.map(project),
     // Repository checks (docker-compose.yml against the services), not a package.
-    { ...project('tools'), moduleNameMapper: { '^@ifreg/(.*)$': '<rootDir>/../libs/$1/src/index.ts' }, testMatch: ['<rootDir>/compose/**/*.spec.ts'] },
+    { ...project('tools'), moduleNameMapper: { '^@ifreg/([^/]+)$': '<rootDir>/../libs/$1/src/index.ts' }, testMatch: ['<rootDir>/compose/**/*.spec.ts', '<rootDir>/node/**/*.spec.ts'] },
     // The fault and abuse suite (docs/faults.md): `npm run test:faults`. Real broker, real processes.
     {
       ...project('tools/faults'),
       displayName: 'faults',
-      moduleNameMapper: { '^@ifreg/(.*)$': '<rootDir>/../../libs/$1/src/index.ts' },
+      moduleNameMapper: { '^@ifreg/([^/]+)$': '<rootDir>/../../libs/$1/src/index.ts' },
       testMatch: ['<rootDir>/**/*.faults.spec.ts', '<rootDir>/*.spec.ts'],
     },
   ],

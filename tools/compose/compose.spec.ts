@@ -75,6 +75,14 @@ describe('docker-compose.yml', () => {
     expect(runtime).toMatch(/^COPY --from=build \/app \/app$/m); // no --chown: root owns the code
   });
 
+  it('builds and runs on the Node 24 that CI and tools/node pin', () => {
+    const pinned = /^24=(\S+)$/m.exec(readFileSync(join(root, 'tools', 'node', 'versions'), 'utf8'))?.[1];
+    expect(pinned).toMatch(/^24\.\d+\.\d+$/);
+    const dockerfile = readFileSync(join(root, 'deploy', 'Dockerfile'), 'utf8');
+    const images = [...dockerfile.matchAll(/^FROM\s+(\S+)/gm)].map((match) => match[1]);
+    expect(images).toEqual([`node:${pinned}-bookworm-slim`, `node:${pinned}-bookworm-slim`]);
+  });
+
   it('runs the simulator only under the "sim" profile', () => {
     expect(compose.services['agent-sim']?.profiles).toEqual(['sim']);
   });

@@ -3,3 +3,4 @@ export * from './logger';
 export * from './metrics';
 export * from './lifecycle';
 export * from './ids';
+export * from './supported-node';

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import '@ifreg/platform/require-supported-node';
 import pino from 'pino';
 import { CommanderError } from 'commander';
 import { ConfigError } from '@ifreg/platform';

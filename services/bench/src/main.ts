@@ -1,3 +1,4 @@
+import '@ifreg/platform/require-supported-node';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';

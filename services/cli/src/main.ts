@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import '@ifreg/platform/require-supported-node';
 import { runCli } from './program';
 
 /** `npx ifreg …` / `npm run ifreg -- …`: see `ifreg --help`. */

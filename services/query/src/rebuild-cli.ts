@@ -1,3 +1,4 @@
+import '@ifreg/platform/require-supported-node';
 import { Command, InvalidArgumentError } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import type { RebuildStatus } from '@ifreg/query';

@@ -79,7 +79,7 @@ export class ThreadSender implements Sender {
     const workerData: ThreadData = { kafkajs: require.resolve('kafkajs'), options: kafkaClientOptions(settings, log) };
     this.worker = new Worker(`(${threadMain.toString()})(require)`, { eval: true, workerData, name: 'ifreg-kafka-sender' });
     this.worker.on('message', (reply: Reply) => this.onReply(reply));
-    this.worker.on('error', (error) => this.stop(error));
+    this.worker.on('error', (error: Error) => this.stop(error));
     this.worker.on('exit', (code) => this.stop(new Error(`the Kafka sender thread exited (code ${code})`)));
   }
 
