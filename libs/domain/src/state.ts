@@ -15,7 +15,7 @@ export interface RegistryOptions {
   readonly maxNetLuidIndex?: number;
 }
 
-export const DEFAULT_OPTIONS: RegistryOptions = { maxIfIndex: MAX_IF_INDEX, dedupeWindow: 100_000 };
+export const DEFAULT_OPTIONS: RegistryOptions = { maxIfIndex: MAX_IF_INDEX, dedupeWindow: 10_000 };
 
 /**
  * The registrar's state of one scope. `evolve` updates it in place (see allocator.ts for
@@ -34,6 +34,12 @@ export interface RegistryState {
   readonly luidIndexes: LuidAllocations;
   /** Outcome per causing message id, oldest first, bounded by dedupeWindow. */
   readonly outcomes: Map<string, RegistryEvent>;
+  /**
+   * How many message ids left `outcomes` to keep it in bounds. While 0 the window holds every
+   * message of the stream, so an id missing from it was never recorded; after that only the
+   * store can tell.
+   */
+  forgotten: number;
 }
 
 export function initialState(scope: string, options: RegistryOptions = DEFAULT_OPTIONS): RegistryState {
@@ -46,6 +52,7 @@ export function initialState(scope: string, options: RegistryOptions = DEFAULT_O
     byLuid: new Map(),
     luidIndexes: createLuidAllocations(options.maxNetLuidIndex),
     outcomes: new Map(),
+    forgotten: 0,
   };
 }
 
@@ -86,12 +93,15 @@ function remember(state: RegistryState, event: RegistryEvent): void {
   state.outcomes.set(event.causationId, outcomeOf(state, event));
   if (state.outcomes.size > state.options.dedupeWindow) {
     const oldest = state.outcomes.keys().next();
-    if (!oldest.done) state.outcomes.delete(oldest.value);
+    if (!oldest.done) {
+      state.outcomes.delete(oldest.value);
+      state.forgotten += 1;
+    }
   }
 }
 
-/** The answer an agent gets for the message that caused `event`. */
-function outcomeOf(state: RegistryState, event: RegistryEvent): RegistryEvent {
+/** The answer an agent gets for the message that caused `event` (also for an event read back from the store). */
+export function outcomeOf(state: RegistryState, event: RegistryEvent): RegistryEvent {
   if (event.type !== 'InterfaceRedetected') return event;
   const registration = state.byLuid.get(luidHex(event.luid));
   return registration && event.epoch === state.epoch ? { ...registration, causationId: event.causationId } : event;

@@ -1,6 +1,6 @@
 /// <reference types="jest" />
 import { makeEvents, range, type StoreFixture } from './contract-fixture';
-import { ANY, ConcurrencyError, NO_STREAM, type EventData, type EventStore } from './port';
+import { ANY, ConcurrencyError, DuplicateEventsError, NO_STREAM, type EventData, type EventStore } from './port';
 
 async function appendWithRetry(store: EventStore, stream: string, event: EventData, onConflict: () => void): Promise<void> {
   for (let attempt = 0; attempt < 100; attempt++) {
@@ -77,9 +77,29 @@ export function appendContract({ store }: StoreFixture): void {
       const stale = store().append('order-1', makeEvents('a', 3), NO_STREAM);
       await expect(stale).rejects.toBeInstanceOf(ConcurrencyError);
       const current = store().append('order-1', makeEvents('a', 3), 1);
-      await expect(current).rejects.toThrow(/already recorded/);
-      await expect(current).rejects.not.toBeInstanceOf(ConcurrencyError);
+      await expect(current).rejects.toThrow(/2 of 3 event ids are already recorded/);
+      await expect(current).rejects.toBeInstanceOf(DuplicateEventsError);
+      expect(store().isTransient(await current.catch((error: unknown) => error))).toBe(true);
       expect(await store().headPosition()).toBe(2);
+    });
+  });
+
+  describe('reading events by id (is this message recorded, and as what?)', () => {
+    it('answers the stream\'s events with those ids, in stream order, and nothing else', async () => {
+      await store().append('order-1', makeEvents('a', 4), NO_STREAM);
+      await store().append('order-2', makeEvents('b', 2), NO_STREAM);
+      const found = await store().readByIds('order-1', ['a-3', 'a-1', 'b-0', 'never', 'a-1']);
+      expect(found.map((e) => [e.id, e.revision, e.stream])).toEqual([['a-1', 1, 'order-1'], ['a-3', 3, 'order-1']]);
+      expect(found[0]).toMatchObject({ type: 'Tested', data: { prefix: 'a', i: 1 } });
+      expect(await store().readByIds('order-2', ['a-1'])).toEqual([]);
+      expect(await store().readByIds('nowhere', ['a-1'])).toEqual([]);
+      expect(await store().readByIds('order-1', [])).toEqual([]);
+    });
+
+    it('tells lasting errors from transient ones', () => {
+      expect(store().isTransient(new ConcurrencyError('order-1', 0, 1))).toBe(true);
+      expect(store().isTransient(new TypeError('a bug'))).toBe(false);
+      expect(store().isTransient(new Error('something else'))).toBe(false);
     });
   });
 

@@ -49,7 +49,7 @@ export interface SubscribeOptions {
   readonly onError?: (error: unknown) => void;
 }
 
-/** The event-store port (DESIGN.md §2.5). Adapters: sqlite (embedded), later postgres and eventstoredb. */
+/** The event-store port (DESIGN.md §2.5). Adapters: sqlite (embedded), postgres (shared) and eventstoredb. */
 export interface EventStore {
   /**
    * Appends atomically. Throws ConcurrencyError when expectedRevision does not match.
@@ -59,6 +59,16 @@ export interface EventStore {
   append(stream: string, events: readonly EventData[], expectedRevision: ExpectedRevision): Promise<AppendResult>;
   /** Events of one stream from a revision (inclusive), in order. Empty for an unknown stream. */
   readStream(stream: string, fromRevision?: number): Promise<RecordedEvent[]>;
+  /**
+   * The events of `stream` that carry one of these ids, in stream order; ids recorded nowhere
+   * or in another stream are left out. An index lookup: its cost does not grow with history.
+   */
+  readByIds(stream: string, ids: readonly string[]): Promise<RecordedEvent[]>;
+  /**
+   * Whether an error thrown by this store is worth retrying as it is: the store unreachable or
+   * restarting, a timeout, a lock or serialisation conflict. Anything else is lasting.
+   */
+  isTransient(error: unknown): boolean;
   /** Events of all streams with position > from, in global order, at most `limit`. */
   readAll(from: number, limit: number): Promise<RecordedEvent[]>;
   /** Global position of the last recorded event (0 when empty). */
@@ -68,6 +78,10 @@ export interface EventStore {
   close(): Promise<void>;
 }
 
+/**
+ * Another writer moved the stream on (or recorded some of these very events): re-read the
+ * stream and decide again. Always worth retrying.
+ */
 export class ConcurrencyError extends Error {
   constructor(
     readonly stream: string,
@@ -76,5 +90,14 @@ export class ConcurrencyError extends Error {
   ) {
     super(`stream ${stream}: expected revision ${String(expected)}, actual ${actual}`);
     this.name = 'ConcurrencyError';
+  }
+}
+
+/** Some (not all) of an append's event ids are already in the stream: a kind of conflict. */
+export class DuplicateEventsError extends ConcurrencyError {
+  constructor(stream: string, found: number, proposed: number, current: number) {
+    super(stream, 'any', current);
+    this.message = `stream ${stream}: ${found} of ${proposed} event ids are already recorded; re-read the stream and decide again`;
+    this.name = 'DuplicateEventsError';
   }
 }

@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import { OpenSubscriptions } from './catch-up-subscription';
 import { AppendQueue, type GroupAnswer, type GroupAppend } from './group-commit';
 import {
-  ANY, ConcurrencyError, NO_STREAM,
+  ANY, ConcurrencyError, DuplicateEventsError, NO_STREAM,
   type AllHandler, type AppendResult, type EventData, type EventStore, type ExpectedRevision,
   type RecordedEvent, type SubscribeOptions, type Subscription,
 } from './port';
@@ -46,6 +46,7 @@ export class SqliteEventStore implements EventStore {
   private readonly subscriptions = new OpenSubscriptions();
   private readonly streamHead;
   private readonly findById;
+  private readonly selectById;
   private readonly insert;
   private readonly selectStream;
   private readonly selectAll;
@@ -69,6 +70,7 @@ export class SqliteEventStore implements EventStore {
       'SELECT revision, position FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1');
     this.findById = this.db.prepare<[string], { stream: string; position: number }>(
       'SELECT stream, position FROM events WHERE id = ?');
+    this.selectById = this.db.prepare<[string], EventRow>('SELECT * FROM events WHERE id = ?');
     this.insert = this.db.prepare<[string, number, string, string, string, string, string]>(
       'INSERT INTO events (stream, revision, id, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
     this.selectStream = this.db.prepare<[string, number], EventRow>(
@@ -102,6 +104,21 @@ export class SqliteEventStore implements EventStore {
 
   async readStream(stream: string, fromRevision = 0): Promise<RecordedEvent[]> {
     return this.selectStream.all(stream, fromRevision).map(toRecordedEvent);
+  }
+
+  async readByIds(stream: string, ids: readonly string[]): Promise<RecordedEvent[]> {
+    const rows: EventRow[] = [];
+    for (const id of new Set(ids)) {
+      const row = this.selectById.get(id);
+      if (row?.stream === stream) rows.push(row);
+    }
+    return rows.sort((a, b) => a.revision - b.revision).map(toRecordedEvent);
+  }
+
+  isTransient(error: unknown): boolean {
+    if (error instanceof ConcurrencyError) return true;
+    const code = (error as { code?: unknown } | null)?.code;
+    return typeof code === 'string' && /^SQLITE_(BUSY|LOCKED)/.test(code);
   }
 
   async readAll(from: number, limit: number): Promise<RecordedEvent[]> {
@@ -178,8 +195,8 @@ export class SqliteEventStore implements EventStore {
   /**
    * Idempotency: when every id of the batch is already in this stream (a redelivered
    * message) answers the position of the last of them; when none is, undefined.
-   * A partial overlap after the stream moved is a ConcurrencyError (re-reading resolves
-   * it); with an up-to-date expected revision it is a caller bug, so a plain Error.
+   * A partial overlap is a conflict too (DuplicateEventsError): the caller's state is behind
+   * what is recorded, and re-reading the stream resolves it.
    */
   private recordedPosition(stream: string, events: readonly EventData[], staleExpected: ExpectedRevision | undefined, current: number): number | undefined {
     let found = 0;
@@ -194,7 +211,7 @@ export class SqliteEventStore implements EventStore {
     if (found === 0) return undefined;
     if (found === events.length) return position;
     if (staleExpected !== undefined) throw new ConcurrencyError(stream, staleExpected, current);
-    throw new Error(`stream ${stream}: ${found} of ${events.length} event ids are already recorded; a batch must be all new or all redelivered`);
+    throw new DuplicateEventsError(stream, found, events.length, current);
   }
 
   private waitForMore(stop: AbortSignal): Promise<void> {

@@ -1,7 +1,7 @@
 import type { RegistryEvent } from '@ifreg/domain';
 import { InProcessTransport } from './in-process-transport';
 import { OutcomeTimeoutError, OutcomeWaiter } from './outcome-waiter';
-import type { InboundMessage, OutboundMessage, Outcome } from './port';
+import { BatchRetryError, type InboundMessage, type OutboundMessage, type Outcome } from './port';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -184,5 +184,35 @@ describe('an OutcomeWaiter expecting a message id', () => {
     waiter.close();
     await transport.publish([outcome('m-1')]);
     await expect(waiting).rejects.toThrow(OutcomeTimeoutError);
+  });
+});
+
+describe('a handler that names the messages to retry (BatchRetryError)', () => {
+  it('holds back only their key: the other keys go on meanwhile, and the held key keeps its order', async () => {
+    transport = new InProcessTransport({ batchSize: 10, retryDelayMs: 5 });
+    const handled: number[] = [];
+    let storeBack = false;
+    let attempts = 0;
+    await transport.start(async (batch) => {
+      const stuck = batch.filter((m) => m.key === 'stuck');
+      if (stuck.length > 0 && !storeBack) {
+        attempts += 1;
+        handled.push(...numbers(batch.filter((m) => m.key !== 'stuck')));
+        throw new BatchRetryError(stuck, new Error('store unavailable'));
+      }
+      handled.push(...numbers(batch));
+    });
+
+    await transport.send([message(1, 'stuck'), message(2, 'ok'), message(3, 'stuck')]);
+    await waitUntil(() => attempts >= 1, 5000, 'the first failure');
+    await transport.send([message(4, 'ok'), message(5, 'stuck'), message(6, 'ok')]);
+    await waitUntil(() => handled.includes(6) && attempts >= 2, 5000, 'the other key while the first is held');
+    expect(handled).toEqual([2, 4, 6]);
+    expect(transport.pending).toBe(3);
+
+    storeBack = true;
+    await waitUntil(() => handled.length === 6, 5000, 'the held key once it succeeds');
+    expect(handled.slice(3)).toEqual([1, 3, 5]);
+    expect(transport.pending).toBe(0);
   });
 });

@@ -61,3 +61,18 @@ export interface OutcomeSource {
 export interface DeadLetterPublisher {
   deadLetter(records: readonly DeadLetter[]): Promise<void>;
 }
+
+/**
+ * Thrown by a batch handler when some messages must be handed to it again (their scope failed
+ * for a transient reason) and the rest of the batch is done. A transport that can, holds back
+ * only the retried messages' keys; any other transport may redeliver the whole batch.
+ */
+export class BatchRetryError extends Error {
+  constructor(
+    readonly retry: readonly InboundMessage[],
+    override readonly cause: unknown,
+  ) {
+    super(`${retry.length} message(s) to retry: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.name = 'BatchRetryError';
+  }
+}

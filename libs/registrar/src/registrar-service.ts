@@ -1,15 +1,24 @@
-import { decide, streamNames, evolve, type Command, type RegistrarMessage, type RegistryEvent } from '@ifreg/domain';
+import { decide, streamNames, evolve, outcomeOf, type Command, type RegistrarMessage, type RegistryEvent } from '@ifreg/domain';
 import { decodeAgentMessage, SCHEMA_VERSION } from '@ifreg/contracts';
-import { ConcurrencyError, type EventData, type EventStore } from '@ifreg/event-store';
-import type { DeadLetter, DeadLetterPublisher, InboundMessage, Outcome, OutcomePublisher } from '@ifreg/messaging';
+import { ConcurrencyError, type EventData, type EventStore, type RecordedEvent } from '@ifreg/event-store';
+import { BatchRetryError, type DeadLetter, type DeadLetterPublisher, type InboundMessage, type Outcome, type OutcomePublisher } from '@ifreg/messaging';
 import type { Logger } from '@ifreg/platform';
 import { eventIdFor } from './event-ids';
-import type { ScopeCache } from './scope-cache';
+import { fingerprintOf } from './fingerprint';
+import { findRecorded } from './recorded-messages';
+import type { LoadedScope, ScopeCache } from './scope-cache';
 import type { RegistrarMetrics } from './metrics';
 
 interface Pending {
   readonly command: Command;
   readonly inbound: InboundMessage;
+  readonly fingerprint: string;
+}
+
+interface ScopeResult {
+  readonly outcomes: Outcome[];
+  readonly retry: readonly Pending[];
+  readonly error?: unknown;
 }
 
 export interface RegistrarDeps {
@@ -22,6 +31,11 @@ export interface RegistrarDeps {
   /** The registrar's clock, stamped on each command (the domain has none). */
   readonly now: () => Date;
   readonly maxConcurrencyRetries?: number;
+  /**
+   * How many times in a row a scope may fail for a transient reason before the failure counts
+   * as lasting and its batch is split to find the message behind it. Default 8.
+   */
+  readonly maxTransientFailures?: number;
   /** Larger messages are dead-lettered unread (default DEFAULT_MAX_MESSAGE_BYTES of the contracts). */
   readonly maxMessageBytes?: number;
   /**
@@ -34,12 +48,26 @@ export interface RegistrarDeps {
 const jitteredBackoff = (attempt: number): Promise<void> =>
   new Promise((resolve) => setTimeout(resolve, Math.random() * 2 ** Math.min(attempt + 1, 8)));
 
+/** The error's message, with the store's detail when it gives one (PostgreSQL does). */
+function reasonOf(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const detail = (error as { detail?: unknown }).detail;
+  return typeof detail === 'string' && detail !== '' ? `${error.message} (${detail})` : error.message;
+}
+
 /**
  * Read, fold, decide, append with the expected revision, then publish the outcomes.
  * The append is the only write; a batch is done only when every scope's append is durable,
  * so a transport may commit its offsets after `handleBatch` resolves.
+ *
+ * No message can stop it (DESIGN §2.4): a message already recorded is answered from the
+ * store; a scope that fails for a lasting reason is handled one message at a time, and the
+ * message behind the failure is refused (or dead-lettered) with the reason; a transient
+ * failure holds back only its scope (BatchRetryError).
  */
 export class RegistrarService {
+  private readonly transientFailures = new Map<string, number>();
+
   constructor(private readonly deps: RegistrarDeps) {}
 
   async handleBatch(batch: readonly InboundMessage[]): Promise<void> {
@@ -50,22 +78,22 @@ export class RegistrarService {
       const message = this.read(inbound, dead);
       if (!message) continue;
       const list = byScope.get(message.scope) ?? [];
-      list.push({ command: { message, receivedAt }, inbound });
+      list.push({ command: { message, receivedAt }, inbound, fingerprint: fingerprintOf(message) });
       byScope.set(message.scope, list);
     }
-    if (dead.length > 0) await this.deps.deadLetters.deadLetter(dead);
     // Scopes are independent: no lock or ordering spans two of them.
-    const outcomes = await Promise.all([...byScope].map(([scope, pending]) => this.handleScope(scope, pending)));
-    await this.deps.outcomes.publish(outcomes.flat());
+    const results = await Promise.all([...byScope].map(([scope, pending]) => this.handleScope(scope, pending, dead)));
+    if (dead.length > 0) await this.deps.deadLetters.deadLetter(dead);
+    await this.deps.outcomes.publish(results.flatMap((r) => r.outcomes));
+    const retry = results.flatMap((r) => r.retry);
+    if (retry.length > 0) throw new BatchRetryError(retry.map((p) => p.inbound), results.find((r) => r.retry.length > 0)?.error);
   }
 
   private read(inbound: InboundMessage, dead: DeadLetter[]): RegistrarMessage | undefined {
     const decoded = decodeAgentMessage(inbound.value, this.deps.maxMessageBytes === undefined ? {} : { maxBytes: this.deps.maxMessageBytes });
     if (decoded.kind === 'message') return decoded.message;
     if (decoded.kind === 'dead-letter') {
-      this.deps.log.warn({ origin: inbound.origin, reason: decoded.reason }, 'dead-lettering unreadable message');
-      this.deps.metrics.deadLetters.inc();
-      dead.push({ reason: decoded.reason, message: inbound });
+      this.deadLetter(dead, inbound, decoded.reason);
       return undefined;
     }
     this.deps.log.warn({ scope: decoded.scope, messageId: decoded.messageId, reason: decoded.reason }, 'rejecting invalid message');
@@ -73,11 +101,81 @@ export class RegistrarService {
     return { type: 'MessageRejected', ...rejected };
   }
 
-  private async handleScope(scope: string, pending: readonly Pending[]): Promise<Outcome[]> {
+  private deadLetter(dead: DeadLetter[], inbound: InboundMessage, reason: string): void {
+    this.deps.log.warn({ origin: inbound.origin, reason }, 'dead-lettering message');
+    this.deps.metrics.deadLetters.inc();
+    dead.push({ reason, message: inbound });
+  }
+
+  private async handleScope(scope: string, pending: readonly Pending[], dead: DeadLetter[]): Promise<ScopeResult> {
+    try {
+      const outcomes = await this.appendWithRetries(scope, pending);
+      this.transientFailures.delete(scope);
+      return { outcomes, retry: [] };
+    } catch (error) {
+      if (this.stillTransient(scope, error)) return this.holdBack(scope, pending, error);
+      this.deps.log.warn({ scope, messages: pending.length, err: reasonOf(error) }, 'scope failed for a lasting reason: handling its messages one at a time');
+      return this.oneAtATime(scope, pending, dead);
+    }
+  }
+
+  /** A transient failure holds back the scope, until it has repeated too often to be one. */
+  private stillTransient(scope: string, error: unknown): boolean {
+    if (!this.deps.store.isTransient(error)) return false;
+    const failures = (this.transientFailures.get(scope) ?? 0) + 1;
+    this.transientFailures.set(scope, failures);
+    return failures <= (this.deps.maxTransientFailures ?? 8);
+  }
+
+  private holdBack(scope: string, pending: readonly Pending[], error: unknown): ScopeResult {
+    this.deps.metrics.scopeRetries.inc();
+    this.deps.log.warn({ scope, messages: pending.length, err: reasonOf(error) }, 'transient failure: the scope is held back and retried');
+    return { outcomes: [], retry: pending, error };
+  }
+
+  /**
+   * Each message alone: the one whose handling fails again is refused as RegistrationFailed
+   * INVALID_PARAMETER with the reason, or dead-lettered when even that cannot be recorded.
+   * A failure that is transient for the store itself stops the split: the rest waits.
+   */
+  private async oneAtATime(scope: string, pending: readonly Pending[], dead: DeadLetter[]): Promise<ScopeResult> {
+    const outcomes: Outcome[] = [];
+    for (const [i, p] of pending.entries()) {
+      try {
+        outcomes.push(...(await this.appendWithRetries(scope, [p])));
+        continue;
+      } catch (error) {
+        if (this.deps.store.isTransient(error) && pending.length > 1) return { outcomes, retry: pending.slice(i), error };
+        const reason = `could not be recorded: ${reasonOf(error)}`;
+        try {
+          outcomes.push(...(await this.appendWithRetries(scope, [this.refusal(p, reason)])));
+          this.deps.metrics.poisonMessages.inc({ result: 'refused' });
+          this.deps.log.warn({ scope, messageId: p.command.message.messageId, reason }, 'message refused: its handling fails for a lasting reason');
+        } catch (refusalError) {
+          if (this.deps.store.isTransient(refusalError)) return { outcomes, retry: pending.slice(i), error: refusalError };
+          this.deps.metrics.poisonMessages.inc({ result: 'dead-lettered' });
+          this.deadLetter(dead, p.inbound, `${reason}; refusing it failed too: ${reasonOf(refusalError)}`);
+        }
+      }
+    }
+    this.transientFailures.delete(scope);
+    return { outcomes, retry: [] };
+  }
+
+  private refusal(p: Pending, reason: string): Pending {
+    const { message } = p.command;
+    const luid = 'luid' in message ? message.luid : undefined;
+    const messageType = message.type === 'MessageRejected' ? message.messageType : message.type;
+    const refused: RegistrarMessage = { type: 'MessageRejected', scope: message.scope, messageId: message.messageId, messageType, reason, ...(luid ? { luid } : {}) };
+    return { ...p, command: { ...p.command, message: refused } };
+  }
+
+  private async appendWithRetries(scope: string, pending: readonly Pending[]): Promise<Outcome[]> {
     const retries = this.deps.maxConcurrencyRetries ?? 5;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.decideAndAppend(scope, pending);
+        // After a conflict, ask the store about every message: some may be recorded now.
+        return await this.decideAndAppend(scope, pending, attempt > 0);
       } catch (error) {
         this.deps.scopes.drop(scope);
         if (!(error instanceof ConcurrencyError) || attempt >= retries) throw error;
@@ -88,44 +186,69 @@ export class RegistrarService {
     }
   }
 
-  private async decideAndAppend(scope: string, pending: readonly Pending[]): Promise<Outcome[]> {
+  private async decideAndAppend(scope: string, pending: readonly Pending[], askForAll: boolean): Promise<Outcome[]> {
     const loaded = await this.deps.scopes.get(scope);
+    const stream = streamNames.registry(scope);
+    const ids = pending.map((p) => p.command.message.messageId);
+    const recorded = await findRecorded(this.deps.store, stream, loaded.state, ids, askForAll);
     const toAppend: EventData[] = [];
     const answers: RegistryEvent[] = [];
-    for (const { command, inbound } of pending) {
-      const decision = decide(loaded.state, command);
+    for (const p of pending) {
+      const earlier = recorded.get(p.command.message.messageId);
+      if (earlier) {
+        answers.push(this.answerRecorded(loaded, p, earlier));
+        continue;
+      }
+      const decision = decide(loaded.state, p.command);
       decision.events.forEach((event, seq) => {
         evolve(loaded.state, event);
-        toAppend.push(this.toEventData(event, seq, command, inbound));
+        toAppend.push(this.toEventData(event, seq, p));
       });
       answers.push(decision.outcome);
       this.count(decision.outcome, decision.events.length === 0);
     }
-    const stream = streamNames.registry(scope);
     const result =
       toAppend.length > 0
         ? await this.deps.store.append(stream, toAppend, loaded.revision)
         : { nextExpectedRevision: loaded.revision, position: await this.deps.store.headPosition() };
     if (result.nextExpectedRevision !== loaded.revision + toAppend.length) {
-      // The store already held these event ids (another instance recorded the same messages
-      // after a rebalance) and wrote nothing: our state is stale and our answers may differ
-      // from the recorded ones. Re-read the stream and decide again.
+      // The store already held these event ids and wrote nothing: our state is behind the
+      // stream. Re-read it, ask the store about every message, and decide the rest again.
       throw new ConcurrencyError(stream, loaded.revision, result.nextExpectedRevision);
     }
     loaded.revision = result.nextExpectedRevision;
+    this.deps.scopes.recount(scope);
     return answers.map((event) => ({ scope, event, position: result.position }));
   }
 
-  private toEventData(event: RegistryEvent, seq: number, command: Command, inbound: InboundMessage): EventData {
+  /** The recorded answer, never a second decision; a different fingerprint is an id re-used for other content. */
+  private answerRecorded(loaded: LoadedScope, p: Pending, earlier: RecordedEvent): RegistryEvent {
+    const { messageId } = p.command.message;
+    const outcome = loaded.state.outcomes.get(messageId) ?? outcomeOf(loaded.state, earlier.data as RegistryEvent);
+    const fingerprint = earlier.metadata['fingerprint'];
+    if (typeof fingerprint === 'string' && fingerprint !== p.fingerprint) {
+      this.deps.metrics.messageIdReuses.inc();
+      this.deps.log.warn(
+        { scope: loaded.state.scope, messageId, recordedAt: earlier.recordedAt, revision: earlier.revision },
+        'message id re-used for different content: answered with what was recorded for it',
+      );
+    }
+    this.count(outcome, true);
+    return outcome;
+  }
+
+  private toEventData(event: RegistryEvent, seq: number, p: Pending): EventData {
+    const { message } = p.command;
     return {
-      id: eventIdFor(command.message.scope, command.message.messageId, seq),
+      id: eventIdFor(message.scope, message.messageId, seq),
       type: event.type,
       data: event,
       metadata: {
         schemaVersion: SCHEMA_VERSION,
-        causationId: command.message.messageId,
-        correlationId: inbound.headers['correlationId'] ?? inbound.headers['ce_id'] ?? command.message.messageId,
-        origin: inbound.origin,
+        causationId: message.messageId,
+        correlationId: p.inbound.headers['correlationId'] ?? p.inbound.headers['ce_id'] ?? message.messageId,
+        origin: p.inbound.origin,
+        fingerprint: p.fingerprint,
       },
     };
   }

@@ -8,7 +8,10 @@ const envSchema = z.object({
   ...storeEnvSchema.shape,
   ...httpServerEnvSchema.shape,
   IFREG_MAX_IF_INDEX: env.int(65535, 1, 65535),
-  IFREG_DEDUPE_WINDOW: env.int(100_000, 1_000, 10_000_000),
+  // Recent message ids a scope remembers: redeliveries within it cost no store lookup.
+  IFREG_DEDUPE_WINDOW: env.int(10_000, 1_000, 10_000_000),
+  // Entries (remembered outcomes, live interfaces) of the scopes kept in memory; 0 = no bound.
+  IFREG_REGISTRAR_CACHE_ENTRIES: env.int(1_000_000, 0, 1_000_000_000),
   IFREG_REGISTER_HOST: env.bool(true),
   IFREG_HOST_POLL_MS: env.int(1000, 50, 3_600_000),
   IFREG_HOST_STATE: z.string().min(1).optional(),
@@ -26,6 +29,7 @@ const schema = envSchema.transform((c) => ({
   http: httpServerSettings(c),
   store: storeSettings(c),
   registry: { maxIfIndex: c.IFREG_MAX_IF_INDEX, dedupeWindow: c.IFREG_DEDUPE_WINDOW },
+  scopeCacheEntries: c.IFREG_REGISTRAR_CACHE_ENTRIES,
   host: { register: c.IFREG_REGISTER_HOST, scope: c.IFREG_HOST_SCOPE, pollMs: c.IFREG_HOST_POLL_MS, stateFile: c.IFREG_HOST_STATE, sysRoot: c.IFREG_SYSFS },
   watchHistory: c.IFREG_WATCH_HISTORY,
   log: { level: c.IFREG_LOG_LEVEL, pretty: c.IFREG_LOG_PRETTY },

@@ -40,7 +40,7 @@ const registrarModule = new ContainerModule(({ bind }) => {
       const transport = ctx.get(TOKENS.Transport);
       return new RegistrarService({
         store,
-        scopes: new ScopeCache(store, ctx.get(TOKENS.Config).registry, log),
+        scopes: new ScopeCache(store, ctx.get(TOKENS.Config).registry, log, ctx.get(TOKENS.Config).scopeCacheEntries),
         outcomes: transport,
         deadLetters: transport,
         log,

@@ -17,7 +17,10 @@ const envSchema = z.object({
   IFREG_KAFKA_SESSION_TIMEOUT_MS: env.int(10_000, 6_000, 300_000),
   IFREG_MAX_IF_INDEX: env.int(65535, 1, 65535),
   IFREG_MAX_MESSAGE_BYTES: env.int(65_536, 1_024, 1_048_576),
-  IFREG_DEDUPE_WINDOW: env.int(100_000, 1_000, 10_000_000),
+  // Recent message ids a scope remembers: redeliveries within it cost no store lookup.
+  IFREG_DEDUPE_WINDOW: env.int(10_000, 1_000, 10_000_000),
+  // Entries (remembered outcomes, live interfaces) of the scopes kept in memory; 0 = no bound.
+  IFREG_REGISTRAR_CACHE_ENTRIES: env.int(1_000_000, 0, 1_000_000_000),
   IFREG_HTTP_PORT: env.port(8081),
   IFREG_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
   IFREG_LOG_LEVEL: env.logLevel(),
@@ -36,6 +39,7 @@ const schema = envSchema.transform((c) => ({
   sessionTimeoutMs: c.IFREG_KAFKA_SESSION_TIMEOUT_MS,
   store: storeSettings(c),
   registry: { maxIfIndex: c.IFREG_MAX_IF_INDEX, dedupeWindow: c.IFREG_DEDUPE_WINDOW },
+  scopeCacheEntries: c.IFREG_REGISTRAR_CACHE_ENTRIES,
   maxMessageBytes: c.IFREG_MAX_MESSAGE_BYTES,
   http: { port: c.IFREG_HTTP_PORT, host: c.IFREG_HTTP_HOST },
   log: { level: c.IFREG_LOG_LEVEL, pretty: c.IFREG_LOG_PRETTY },

@@ -60,7 +60,7 @@ const registrarModule = new ContainerModule(({ bind }) => {
       const log = ctx.get(TOKENS.Logger);
       return new RegistrarService({
         store,
-        scopes: new ScopeCache(store, ctx.get(TOKENS.Config).registry, log),
+        scopes: new ScopeCache(store, ctx.get(TOKENS.Config).registry, log, ctx.get(TOKENS.Config).scopeCacheEntries),
         outcomes: ctx.get(TOKENS.Outcomes),
         deadLetters: ctx.get(TOKENS.DeadLetters),
         log,

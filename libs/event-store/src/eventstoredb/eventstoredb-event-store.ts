@@ -4,7 +4,7 @@ import {
 } from '@eventstore/db-client';
 import { OpenSubscriptions, type CatchUpSource } from '../catch-up-subscription';
 import {
-  ANY, ConcurrencyError, NO_STREAM,
+  ANY, ConcurrencyError, DuplicateEventsError, NO_STREAM,
   type AllHandler, type AppendResult, type EventData, type EventStore, type ExpectedRevision,
   type RecordedEvent, type SubscribeOptions, type Subscription,
 } from '../port';
@@ -12,7 +12,7 @@ import { pause, retryTransient } from '../backoff';
 import type { EsdbClient } from './client';
 import { Doorbell } from './doorbell';
 import { isStreamNotFound, isTransient, isWrongExpectedVersion } from './errors';
-import { fromRecordedEvent, toProposedEvent } from './event-mapping';
+import { esdbEventId, fromRecordedEvent, toProposedEvent } from './event-mapping';
 import { GlobalOrder, comparePositions } from './global-order';
 import { NextRun } from './next-run';
 import { fromCurrentRevision, toClientRevision, toConcurrencyError } from './revisions';
@@ -149,6 +149,28 @@ export class EventStoreDbEventStore implements EventStore {
     return events.map((event) => fromRecordedEvent(stream, event, this.known(stream, Number(event.revision))));
   }
 
+  /**
+   * From the adapter's own index of event ids (GlobalOrder), brought up to date from $all,
+   * never from the server's event-id cache (best effort, lost on restart); then each event is
+   * read at its revision.
+   */
+  async readByIds(stream: string, ids: readonly string[]): Promise<RecordedEvent[]> {
+    if (ids.length === 0) return [];
+    await this.refresh.run();
+    const revisions = [...new Set(ids)].map((id) => this.order.revisionOf(stream, esdbEventId(id))).filter((r): r is number => r !== undefined);
+    const found: RecordedEvent[] = [];
+    for (const revision of revisions.sort((a, b) => a - b)) {
+      for await (const resolved of this.client.readStream(this.names.physical(stream), { fromRevision: BigInt(revision), direction: FORWARDS, maxCount: 1 })) {
+        if (resolved.event) found.push(fromRecordedEvent(stream, resolved.event, this.known(stream, revision)));
+      }
+    }
+    return found;
+  }
+
+  isTransient(error: unknown): boolean {
+    return error instanceof ConcurrencyError || isTransient(error);
+  }
+
   async readAll(from: number, limit: number): Promise<RecordedEvent[]> {
     if (!Number.isInteger(from) || from < 0) throw new RangeError(`from must be a position >= 0, got ${from}`);
     if (limit < 1) return [];
@@ -238,7 +260,7 @@ export class EventStoreDbEventStore implements EventStore {
     if (found === 0) return undefined;
     if (found === proposed.length) return this.known(stream, highest);
     if (staleExpected !== undefined) throw new ConcurrencyError(stream, staleExpected, current);
-    throw new Error(`stream ${stream}: ${found} of ${proposed.length} event ids are already recorded; a batch must be all new or all redelivered`);
+    throw new DuplicateEventsError(stream, found, proposed.length, current);
   }
 
   /** Our position of a revision just written: $all shows it once the write is acknowledged, a follower a moment later. */

@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import type { GroupAnswer, GroupAppend } from '../group-commit';
-import { ANY, ConcurrencyError, NO_STREAM, type AppendResult, type EventData, type ExpectedRevision } from '../port';
+import { ANY, ConcurrencyError, DuplicateEventsError, NO_STREAM, type AppendResult, type EventData, type ExpectedRevision } from '../port';
 import { isUniqueViolation } from './postgres-errors';
 import { batchJson } from './postgres-rows';
 import type { StoreNames } from './postgres-schema';
@@ -120,13 +120,12 @@ function checkedIds(stream: string, events: readonly EventData[]): string[] {
 /**
  * Idempotency, as in the SQLite adapter: when every id of the batch is already in this
  * stream (a redelivered message) answers the position of the last of them; when none
- * is, undefined. A partial overlap after the stream moved is a ConcurrencyError
- * (re-reading resolves it); with an up-to-date expected revision it is a caller bug.
+ * is, undefined. A partial overlap is a conflict (re-reading the stream resolves it).
  */
 function recordedPosition(stream: string, count: number, state: AppendState, staleExpected: ExpectedRevision | undefined, current: number): number | undefined {
   if (state.foreign_id !== null) throw new Error(`event id ${state.foreign_id} is already recorded in stream ${state.foreign_stream ?? '?'}, not ${stream}`);
   if (state.found_count === 0) return undefined;
   if (state.found_count === count) return Number(state.found_position);
   if (staleExpected !== undefined) throw new ConcurrencyError(stream, staleExpected, current);
-  throw new Error(`stream ${stream}: ${state.found_count} of ${count} event ids are already recorded; a batch must be all new or all redelivered`);
+  throw new DuplicateEventsError(stream, state.found_count, count, current);
 }

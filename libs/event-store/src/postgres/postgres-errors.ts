@@ -25,3 +25,15 @@ export function isConnectionError(error: unknown): boolean {
 export function isUniqueViolation(error: unknown, constraint: string): boolean {
   return errorCode(error) === '23505' && constraintName(error) === constraint;
 }
+
+// Serialisation failure, deadlock, lock not available, statement timeout or cancel, too many connections.
+const RETRYABLE_CODES = new Set(['40001', '40P01', '55P03', '57014', '53300']);
+const CLIENT_TIMEOUT = /Query read timeout/;
+
+/** Worth retrying as it is: the connection failed, or the statement lost a race or ran out of time. */
+export function isTransientPostgresError(error: unknown): boolean {
+  if (isConnectionError(error)) return true;
+  const code = errorCode(error);
+  if (code !== undefined && RETRYABLE_CODES.has(code)) return true;
+  return error instanceof Error && CLIENT_TIMEOUT.test(error.message);
+}

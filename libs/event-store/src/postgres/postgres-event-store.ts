@@ -2,10 +2,12 @@ import { Pool } from 'pg';
 import { OpenSubscriptions } from '../catch-up-subscription';
 import { AppendQueue, type GroupAnswer, type GroupAppend } from '../group-commit';
 import {
+  ConcurrencyError,
   type AllHandler, type AppendResult, type EventData, type EventStore, type ExpectedRevision,
   type RecordedEvent, type SubscribeOptions, type Subscription,
 } from '../port';
 import { PostgresAppend } from './postgres-append';
+import { isTransientPostgresError } from './postgres-errors';
 import { PostgresNotifier } from './postgres-notifier';
 import { EVENT_COLUMNS, toRecordedEvent, type EventRow } from './postgres-rows';
 import { schemaSql, storeNames, type StoreNames } from './postgres-schema';
@@ -46,6 +48,7 @@ export class PostgresEventStore implements EventStore {
   private readonly sourceOptions: SubscriptionSourceOptions;
   private readonly readAllQuery: string;
   private readonly readStreamQuery: string;
+  private readonly readByIdsQuery: string;
   private readonly appends = new AppendQueue((group) => this.commitGroup(group));
 
   /** Opens the store and creates its schema and table when missing. */
@@ -86,6 +89,7 @@ export class PostgresEventStore implements EventStore {
       reconnectTimeoutMs: options.reconnectTimeoutMs ?? 60_000,
     };
     this.readAllQuery = `SELECT ${EVENT_COLUMNS} FROM ${this.names.table} WHERE position > $1 ORDER BY position LIMIT $2`;
+    this.readByIdsQuery = `SELECT ${EVENT_COLUMNS} FROM ${this.names.table} WHERE id = ANY($1::text[]) AND stream = $2 ORDER BY revision`;
     this.readStreamQuery = `SELECT ${EVENT_COLUMNS} FROM ${this.names.table} WHERE stream = $1 AND revision >= $2 ORDER BY revision`;
   }
 
@@ -110,16 +114,46 @@ export class PostgresEventStore implements EventStore {
       const [only] = group;
       // One append alone needs no transaction of its own: the function call is one.
       if (group.length === 1 && only) return [{ ok: true, result: await this.appender.run(this.pool, only.stream, only.events, only.expected) }];
-      return await this.appender.runGroup(this.pool, group);
+      try {
+        return await this.appender.runGroup(this.pool, group);
+      } catch (error) {
+        if (isTransientPostgresError(error)) throw error;
+        // One append's data failed a statement (e.g. a \u0000 jsonb refuses) and took the
+        // group's transaction with it: each on its own now, so that only that one fails.
+        return await this.oneByOne(group);
+      }
     } finally {
       // Subscriptions of this store need not wait for the notification's round trip.
       this.notifier.wake();
     }
   }
 
+  private async oneByOne(group: readonly GroupAppend[]): Promise<GroupAnswer[]> {
+    const answers: GroupAnswer[] = [];
+    for (const a of group) {
+      try {
+        answers.push({ ok: true, result: await this.appender.run(this.pool, a.stream, a.events, a.expected) });
+      } catch (error) {
+        answers.push({ ok: false, error });
+      }
+    }
+    return answers;
+  }
+
   async readStream(stream: string, fromRevision = 0): Promise<RecordedEvent[]> {
     const { rows } = await this.pool.query<EventRow>({ name: `${this.names.schema}.read-stream`, text: this.readStreamQuery, values: [stream, fromRevision] });
     return rows.map(toRecordedEvent);
+  }
+
+  async readByIds(stream: string, ids: readonly string[]): Promise<RecordedEvent[]> {
+    if (ids.length === 0) return [];
+    const values = [[...new Set(ids)], stream];
+    const { rows } = await this.pool.query<EventRow>({ name: `${this.names.schema}.read-by-ids`, text: this.readByIdsQuery, values });
+    return rows.map(toRecordedEvent);
+  }
+
+  isTransient(error: unknown): boolean {
+    return error instanceof ConcurrencyError || isTransientPostgresError(error);
   }
 
   async readAll(from: number, limit: number): Promise<RecordedEvent[]> {
