@@ -164,4 +164,31 @@ describe('the all-in-one service on embedded defaults', () => {
     rmSync(join(sysfs, 'eth0'), { recursive: true });
     await eventually(['veth9']);
   });
+  it('answers a message id posted again after 1,201 others with its first outcome, and the registry goes on (DESIGN §2.4)', async () => {
+    const base = await start({ IFREG_DEDUPE_WINDOW: '1000', IFREG_REGISTER_HOST: 'false' });
+    const first = detection('host-old', 1);
+    const firstAnswer = await post(base, first);
+    expect(firstAnswer.status).toBe(200);
+    for (let n = 2; n <= 1202; n++) expect((await post(base, detection('host-old', n), n === 1202 ? '?wait=true' : '')).status).toBe(n === 1202 ? 200 : 202);
+    const timed = async (label: string, body: unknown) => {
+      const started = performance.now();
+      const answer = await post(base, body);
+      console.log(`[no-message-stops] ${label}: ${answer.status} in ${(performance.now() - started).toFixed(1)} ms`);
+      return answer;
+    };
+
+    const again = await timed('the first message again', first);
+    const reused = await timed('its id re-used for other content', { ...detection('host-old', 5000), messageId: first.messageId });
+    const other = await timed('a new message in another scope', detection('host-new', 1));
+
+    // The same event; its position is where the store stands now (at or after the event, DESIGN §2.9).
+    expect(again).toEqual({ status: 200, body: { ...firstAnswer.body, position: expect.any(Number) } });
+    expect(again.body.position).toBeGreaterThanOrEqual(firstAnswer.body.position);
+    expect(reused.status).toBe(200);
+    expect(reused.body).toMatchObject({ type: 'InterfaceRegistered', ifIndex: 1, causationId: first.messageId, luid: { netLuidIndex: 1 } });
+    expect(other.status).toBe(200);
+    expect(other.body).toMatchObject({ type: 'InterfaceRegistered', scope: 'host-new', ifIndex: 1 });
+    const list = await call(base, '/v1/scopes/host-old/interfaces?limit=2000');
+    expect(list.body.items).toHaveLength(1202);
+  });
 });

@@ -215,3 +215,33 @@ describeKafka('a scope that registered 65,535 interfaces', () => {
     console.log(`65,536 detections in one scope: produced after ${(produced - began) / 1000} s, last outcome after ${seconds} s (${Math.round(65_536 / seconds)} detections/s)`);
   }, 150_000);
 });
+
+describeKafka('an old message produced again after the dedupe window forgot it (DESIGN §2.4)', () => {
+  it('gets one distinct outcome, the recorded one, and the partition keeps flowing with no consumer restart', async () => {
+    const env = registrarEnv(tempDir(cleanup), { IFREG_LOG_LEVEL: 'info', IFREG_DEDUPE_WINDOW: '1000' });
+    await createTopics(kafka, env);
+    const outcomes = await OutcomeLog.start(kafka, env['IFREG_TOPIC_OUTCOMES']!, log, cleanup);
+    const registrar = spawnRegistrar(env);
+    await registrar.started(20_000);
+    const producer = await agentProducer(kafka, env, cleanup);
+    const first = detection('host-w', 1);
+    await producer.send([asMessage(first)]);
+    const others = Array.from({ length: 1001 }, (_, i) => detection('host-w', i + 2));
+    await producer.send(others.map(asMessage));
+    await outcomes.waitFor([first.messageId, others.at(-1)!.messageId], 60_000);
+
+    const sentinel = detection('host-w', 5000);
+    await producer.send([asMessage(first), asMessage(sentinel)]);
+    const [, afterIt] = await outcomes.waitFor([first.messageId, sentinel.messageId], 30_000);
+
+    const answers = outcomes.of(first.messageId).map((o) => JSON.stringify(o.event));
+    expect(answers).toHaveLength(2);
+    expect(new Set(answers).size).toBe(1);
+    expect(afterIt?.event).toMatchObject({ type: 'InterfaceRegistered', ifIndex: 1003 });
+    const events = await recordedEvents(env['IFREG_SQLITE_PATH']!);
+    expect(events.filter((e) => (e.data as RegistryEvent).causationId === first.messageId)).toHaveLength(1);
+    expect(registrar.logged('agent message batch failed; it will be fetched again from the last committed offset')).toEqual([]);
+    expect(registrar.logged('agent message consumer crashed')).toEqual([]);
+    expect(registrar.running).toBe(true);
+  });
+});
