@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { SERVICE_NODE_FLAGS } from '@ifreg/platform';
 
 /**
  * docker-compose.yml cannot be run here (no Docker engine), so it is checked instead:
@@ -81,6 +82,14 @@ describe('docker-compose.yml', () => {
     const dockerfile = readFileSync(join(root, 'deploy', 'Dockerfile'), 'utf8');
     const images = [...dockerfile.matchAll(/^FROM\s+(\S+)/gm)].map((match) => match[1]);
     expect(images).toEqual([`node:${pinned}-bookworm-slim`, `node:${pinned}-bookworm-slim`]);
+  });
+
+  it('starts the services with the Node flags the fault suite and the bench use (SERVICE_NODE_FLAGS)', () => {
+    const dockerfile = readFileSync(join(root, 'deploy', 'Dockerfile'), 'utf8');
+    const scripts = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    const flags = SERVICE_NODE_FLAGS.join(' ');
+    expect(dockerfile).toContain(`exec node ${flags} services/`);
+    for (const name of ['start', 'registrar', 'query', 'agent', 'sim']) expect(scripts[name]).toContain(`node ${flags} services/`);
   });
 
   it('runs the simulator only under the "sim" profile', () => {

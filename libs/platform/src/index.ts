@@ -4,3 +4,4 @@ export * from './metrics';
 export * from './lifecycle';
 export * from './ids';
 export * from './supported-node';
+export * from './node-flags';

@@ -52,8 +52,9 @@ const detection = (messageId: string, netLuidIndex: number, scope = 'host-a', fr
     type: 'InterfaceDetected', schemaVersion: 1, messageId, scope, providerId: 'agent-linux',
     luid: { ifType: 6, netLuidIndex }, info: { friendlyName }, detectedAt: '2026-11-24T11:59:59.000Z',
   });
+type AnyOutcome = Partial<Record<'type' | 'causationId' | 'status', string>> & { ifIndex?: number };
 const answer = (o: Outcome | undefined) => {
-  const e = o?.event;
+  const e: AnyOutcome | undefined = o?.event;
   return { type: e?.type, causationId: e?.causationId, ifIndex: e?.ifIndex, status: e?.status };
 };
 

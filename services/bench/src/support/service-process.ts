@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { SERVICE_NODE_FLAGS } from '@ifreg/platform';
 
 export interface SpawnOptions {
   /** Variables on top of this process's environment. */
@@ -33,7 +34,7 @@ export class ServiceProcess {
 
   constructor(readonly name: string, script: string, options: SpawnOptions) {
     const flags = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : [];
-    this.child = spawn(process.execPath, [...flags, script], { env: { ...inheritedEnv(), ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, ...flags, script], { env: { ...inheritedEnv(), ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
     for (const stream of [this.child.stdout, this.child.stderr]) {
       if (stream) createInterface({ input: stream }).on('line', (line) => this.onLine(line));
