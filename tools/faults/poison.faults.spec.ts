@@ -60,7 +60,7 @@ describeKafka('poison messages under load (PostgreSQL, dedupe window 1,000)', ()
     // 4,000 messages over 4 scopes (about 1,000 each: the window forgets the early ones), 2 % with a NUL.
     const base = workload(random, { scopes: 4, count: 4_000, prefix: 'poi', remove: 0.05, reannounce: 0.03, invalid: 0.01, unreadable: 0.005 });
     const first = base.map((m) => (m.kind === 'detect' && random.next() < 0.02 ? withNul(m) : m));
-    await (await produceSteadily(cleanup, producer, first, { chunk: 100, intervalMs: 20 })).done;
+    await produceSteadily(cleanup, producer, first, { chunk: 100, intervalMs: 20 }).done;
     await waitDrained(kafka, d, 90_000, () => `; registrar:\n${registrar.tail()}`);
 
     // Then 300 of the first 1,000 again (redeliveries after the window) and 100 of them re-used for other content.
@@ -68,7 +68,7 @@ describeKafka('poison messages under load (PostgreSQL, dedupe window 1,000)', ()
     const again = Array.from({ length: 300 }, () => random.pick(early));
     const others = Array.from({ length: 100 }, () => reused(random.pick(early.filter((m) => m.kind === 'detect'))));
     const late = [...again, ...others, ...workload(random, { scopes: 4, count: 200, prefix: 'poi-late' })];
-    await (await produceSteadily(cleanup, producer, late, { chunk: 50, intervalMs: 20 })).done;
+    await produceSteadily(cleanup, producer, late, { chunk: 50, intervalMs: 20 }).done;
     await waitDrained(kafka, d, 90_000, () => `; registrar:\n${registrar.tail()}`);
 
     const { url: queryUrl } = await startQuery(cleanup, d.store);
