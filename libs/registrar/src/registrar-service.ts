@@ -93,7 +93,7 @@ export class RegistrarService {
     const decoded = decodeAgentMessage(inbound.value, this.deps.maxMessageBytes === undefined ? {} : { maxBytes: this.deps.maxMessageBytes });
     if (decoded.kind === 'message') return decoded.message;
     if (decoded.kind === 'dead-letter') {
-      this.deadLetter(dead, inbound, decoded.reason);
+      this.deadLetter(dead, inbound, decoded.reason, 'dead-lettering unreadable message');
       return undefined;
     }
     this.deps.log.warn({ scope: decoded.scope, messageId: decoded.messageId, reason: decoded.reason }, 'rejecting invalid message');
@@ -101,8 +101,8 @@ export class RegistrarService {
     return { type: 'MessageRejected', ...rejected };
   }
 
-  private deadLetter(dead: DeadLetter[], inbound: InboundMessage, reason: string): void {
-    this.deps.log.warn({ origin: inbound.origin, reason }, 'dead-lettering message');
+  private deadLetter(dead: DeadLetter[], inbound: InboundMessage, reason: string, msg: string): void {
+    this.deps.log.warn({ origin: inbound.origin, reason }, msg);
     this.deps.metrics.deadLetters.inc();
     dead.push({ reason, message: inbound });
   }
@@ -154,7 +154,7 @@ export class RegistrarService {
         } catch (refusalError) {
           if (this.deps.store.isTransient(refusalError)) return { outcomes, retry: pending.slice(i), error: refusalError };
           this.deps.metrics.poisonMessages.inc({ result: 'dead-lettered' });
-          this.deadLetter(dead, p.inbound, `${reason}; refusing it failed too: ${reasonOf(refusalError)}`);
+          this.deadLetter(dead, p.inbound, `${reason}; refusing it failed too: ${reasonOf(refusalError)}`, 'dead-lettering a message that can be neither recorded nor refused');
         }
       }
     }
