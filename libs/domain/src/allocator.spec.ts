@@ -12,7 +12,7 @@ function allocateAll(a: IndexAllocator, count: number): number[] {
   return Array.from({ length: count }, () => allocate(a) ?? NET_IFINDEX_UNSPECIFIED);
 }
 
-const snapshot = (a: IndexAllocator) => ({ max: a.max, live: a.live, last: a.last, used: Array.from(a.used) });
+const snapshot = (a: IndexAllocator) => ({ max: a.max, live: a.live, last: a.last, used: [...a.used].sort((x, y) => x - y) });
 
 describe('a new allocator', () => {
   it('has the NDIS maximum 65535 by default', () => {
