@@ -369,7 +369,17 @@ describe('a message whose outcome is already recorded (redelivered by Kafka)', (
     const history = recorded(options, detected('m1', eth(1)), removed('m2', eth(1)), detected('m3', eth(2)));
     const scene = givenWith(options, ...history);
     expect([...scene.state.outcomes.keys()]).toEqual(['m2', 'm3']);
+    expect(scene.state.forgotten).toBe(1);
     expect(ifIndexOf(scene.when(detected('m1', eth(1))).decision.events[0])).toBe(3);
+  });
+
+  it('keeps the last dedupeWindow ids however many pass through it, and counts those it forgot', () => {
+    const options = { ...DEFAULT_OPTIONS, dedupeWindow: 3 };
+    const history = recorded(options, ...[1, 2, 3, 4, 5, 6, 7].map((n) => detected(`m${n}`, eth(n))));
+    const scene = givenWith(options, ...history);
+    expect([...scene.state.outcomes.keys()].sort()).toEqual(['m5', 'm6', 'm7']);
+    expect(scene.state.forgotten).toBe(4);
+    expect(scene.when(detected('m6', eth(6))).decision.events).toEqual([]);
   });
 });
 

@@ -32,8 +32,15 @@ export interface RegistryState {
   byLuid: Map<string, InterfaceRegistered>;
   /** NetLuidIndexes held by providers; not reset by a BootEpoch. */
   readonly luidIndexes: LuidAllocations;
-  /** Outcome per causing message id, oldest first, bounded by dedupeWindow. */
+  /** Outcome per causing message id, bounded by dedupeWindow. */
   readonly outcomes: Map<string, RegistryEvent>;
+  /**
+   * The ids of `outcomes` in arrival order, a ring from `oldest` once the window is full.
+   * Evicting through the Map's own order would walk the deleted entries V8 keeps in it:
+   * quadratic in the window.
+   */
+  readonly recent: string[];
+  oldest: number;
   /**
    * How many message ids left `outcomes` to keep it in bounds. While 0 the window holds every
    * message of the stream, so an id missing from it was never recorded; after that only the
@@ -52,6 +59,8 @@ export function initialState(scope: string, options: RegistryOptions = DEFAULT_O
     byLuid: new Map(),
     luidIndexes: createLuidAllocations(options.maxNetLuidIndex),
     outcomes: new Map(),
+    recent: [],
+    oldest: 0,
     forgotten: 0,
   };
 }
@@ -89,15 +98,19 @@ export function evolve(state: RegistryState, event: RegistryEvent): RegistryStat
 }
 
 function remember(state: RegistryState, event: RegistryEvent): void {
-  if (typeof event.causationId !== 'string') return;
-  state.outcomes.set(event.causationId, outcomeOf(state, event));
-  if (state.outcomes.size > state.options.dedupeWindow) {
-    const oldest = state.outcomes.keys().next();
-    if (!oldest.done) {
-      state.outcomes.delete(oldest.value);
-      state.forgotten += 1;
-    }
+  const id = event.causationId;
+  if (typeof id !== 'string') return;
+  const known = state.outcomes.has(id);
+  state.outcomes.set(id, outcomeOf(state, event));
+  if (known) return;
+  if (state.recent.length < state.options.dedupeWindow) {
+    state.recent.push(id);
+    return;
   }
+  state.outcomes.delete(state.recent[state.oldest] as string);
+  state.recent[state.oldest] = id;
+  state.oldest = (state.oldest + 1) % state.recent.length;
+  state.forgotten += 1;
 }
 
 /** The answer an agent gets for the message that caused `event` (also for an event read back from the store). */
