@@ -62,7 +62,7 @@ export async function renderDetail(section, state, item, signal) {
     + `<a href="${esc(close)}" data-nav>Close the detail</a></div>`
     + (item ? '' : `<p class="muted">Not registered in scope ${esc(state.scope)} ${esc(where)}.</p>`)
     + '<div class="detail-grid"><section aria-labelledby="forms-title"><h3 id="forms-title">NET_LUID</h3><div id="luid-forms"></div></section>'
-    + (item ? `<section aria-labelledby="info-title"><h3 id="info-title">NET_IF_INFORMATION</h3><table class="info"><tbody>${infoRows(item.info).join('')}</tbody></table></section>` : '')
+    + (item ? `<section aria-labelledby="info-title"><h3 id="info-title">NET_IF_INFORMATION</h3><div class="table-wrap" tabindex="0" role="region" aria-labelledby="info-title"><table class="info"><tbody>${infoRows(item.info).join('')}</tbody></table></div></section>` : '')
     + '</div><section aria-labelledby="history-title"><h3 id="history-title">History in this scope</h3><p id="history-note" class="muted">Loading…</p>'
     + '<div class="table-wrap" tabindex="0" role="region" aria-labelledby="history-title"><table class="history"><thead><tr><th scope="col">Position</th><th scope="col">At</th><th scope="col">Epoch</th><th scope="col">Event</th><th scope="col">List</th></tr></thead>'
     + '<tbody id="history-rows"></tbody></table></div><button id="history-more" type="button" hidden>Load more</button></section>';

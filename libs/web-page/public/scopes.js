@@ -29,7 +29,8 @@ export class ScopeList {
     this.after = after;
     this.next = page.next;
     this.total = page.total;
-    this.items = [...(pinned?.items ?? []), ...page.items.filter((s) => !pinned?.items.length || s.scope !== FIRST)];
+    // Without a search `local` is only ever shown first, not again at its place in the order.
+    this.items = [...(pinned?.items ?? []), ...page.items.filter((s) => find || s.scope !== FIRST)];
     return this.items;
   }
 
