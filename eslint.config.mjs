@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 
 const nodeBuiltins = builtinModules.filter((m) => !m.startsWith('_'));
 const browserGlobals = Object.fromEntries(
-  ['window', 'document', 'location', 'history', 'performance', 'fetch', 'EventSource', 'URL', 'URLSearchParams', 'AbortController', 'Intl', 'BigInt', 'setTimeout', 'clearTimeout', 'console'].map(
+  ['window', 'document', 'location', 'history', 'performance', 'fetch', 'EventSource', 'URL', 'URLSearchParams', 'AbortController', 'matchMedia', 'Intl', 'BigInt', 'setTimeout', 'clearTimeout', 'console'].map(
     (name) => [name, 'readonly'],
   ),
 );

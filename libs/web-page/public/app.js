@@ -14,7 +14,7 @@ const el = {
   connection: $('connection'), notes: $('notes'), detail: $('detail'), asOf: $('as-of'), title: $('list-title'), facts: $('scope-facts'),
   filter: $('filter'), filterForm: $('filter-form'), head: $('interface-head'), body: $('interface-rows'), range: $('rows-range'),
   rowsPrev: $('rows-prev'), rowsNext: $('rows-next'), scopeFind: $('scope-find'), scopeForm: $('scope-search'),
-  scopesPrev: $('scopes-prev'), scopesNext: $('scopes-next'), scopesRefresh: $('scopes-refresh'),
+  picker: $('scope-picker'), scopeSummary: $('scope-summary'), scopesPrev: $('scopes-prev'), scopesNext: $('scopes-next'), scopesRefresh: $('scopes-refresh'),
 };
 const scopes = new ScopeList({ list: $('scope-list'), total: $('scopes-count'), prev: el.scopesPrev, next: el.scopesNext });
 const failures = new Failures($('failure-list'));
@@ -90,6 +90,7 @@ function renderList() {
   if (state.asOf !== undefined) {
     el.asOf.innerHTML = `The list as it was at position ${esc(state.asOf)}, not live. <a href="${esc(stateHref({ ...state, asOf: undefined }))}" data-nav>Back to the live list</a>`;
   }
+  el.facts.dataset.position = String(source.position);
   el.facts.textContent = state.scope
     ? `Epoch ${rows.epoch ?? '–'} · ${count(rows.size)} interface${rows.size === 1 ? '' : 's'}${rows.loading && state.asOf === undefined ? ' so far' : ''} · position ${source.position}`
     : 'No scope chosen.';
@@ -113,10 +114,13 @@ function renderDetailIfChanged(focus) {
     return;
   }
   const item = itemByLuid(source.rows, state.luid);
-  const key = [state.scope, state.luid, state.asOf, item?.registeredPosition].join('\u0000');
-  if (key === detailKey) return;
-  detailKey = key;
-  void renderDetail(el.detail, state, item, source.stop.signal);
+  const loading = !item && source.rows.loading;
+  const key = [state.scope, state.luid, state.asOf, item?.registeredPosition, loading].join('\u0000');
+  if (key !== detailKey) {
+    detailKey = key;
+    void renderDetail(el.detail, state, item, source.stop.signal, { loading });
+  }
+  // Opened from a link: the focus moves to it (the link itself was drawn again, and is gone).
   if (focus) el.detail.querySelector('h2')?.focus();
 }
 
@@ -125,10 +129,14 @@ async function showScopes(load) {
   scopes.render(state);
 }
 
+/** Phones: the scope picker folds away, so that the list comes first. */
+const narrow = matchMedia('(max-width: 59.99rem)');
+
 function apply({ focusDetail = false } = {}) {
   el.filter.value = state.q ?? '';
   el.scopeFind.value = state.find ?? '';
   scopes.render(state);
+  el.scopeSummary.textContent = state.scope ? `showing ${state.scope}` : '';
   openSource();
   renderList();
   renderDetailIfChanged(focusDetail);
@@ -147,6 +155,7 @@ document.addEventListener('click', (event) => {
   event.preventDefault();
   const next = readState(new URL(link.href).search);
   const opensDetail = next.luid !== undefined && next.luid !== state.luid;
+  if (narrow.matches && next.scope !== state.scope) el.picker.open = false;
   if (next.find !== state.find) void showScopes(scopes.first(next.find));
   navigate(next, { focusDetail: opensDetail });
 });
@@ -189,6 +198,7 @@ el.scopesPrev.addEventListener('click', () => void showScopes(scopes.back(state.
 el.scopesRefresh.addEventListener('click', () => void showScopes(scopes.load(state.find, scopes.after)));
 
 async function start() {
+  if (narrow.matches) el.picker.open = false;
   await retrying(() => scopes.first(state.find), { onWait: () => status('Cannot reach the service; trying again…') });
   // No scope in the URL: `local` (first when it exists) or the first scope.
   if (!state.scope && scopes.items[0]) navigate({ ...state, scope: scopes.items[0].scope }, { replace: true });

@@ -49,36 +49,42 @@ function historyRows(items, state) {
   }).join('');
 }
 
+/** Bumped by each drawing of the detail: answers for an older one are dropped. */
+let renders = 0;
+
 /**
  * Shows the interface named `state.luid` of `state.scope`; `item` is its row in the list
- * shown (live or as of a position), undefined when it is not in it.
+ * shown (live or as of a position), undefined when it is not in it (or not yet: `loading`).
  */
-export async function renderDetail(section, state, item, signal) {
+export async function renderDetail(section, state, item, signal, { loading = false } = {}) {
+  const render = ++renders;
   const close = stateHref({ ...state, luid: undefined });
   const title = item ? `${item.info.friendlyName} (${state.luid})` : state.luid;
   const where = state.asOf ? `at position ${state.asOf}` : 'now';
   section.hidden = false;
   section.innerHTML = `<div class="detail-head"><h2 id="detail-title" tabindex="-1">${esc(title)}</h2>`
     + `<a href="${esc(close)}" data-nav>Close the detail</a></div>`
-    + (item ? '' : `<p class="muted">Not registered in scope ${esc(state.scope)} ${esc(where)}.</p>`)
+    + (item ? '' : `<p class="muted">${loading ? 'Reading the list…' : `Not registered in scope ${esc(state.scope)} ${esc(where)}.`}</p>`)
     + '<div class="detail-grid"><section aria-labelledby="forms-title"><h3 id="forms-title">NET_LUID</h3><div id="luid-forms"></div></section>'
-    + (item ? `<section aria-labelledby="info-title"><h3 id="info-title">NET_IF_INFORMATION</h3><div class="table-wrap" tabindex="0" role="region" aria-labelledby="info-title"><table class="info"><tbody>${infoRows(item.info).join('')}</tbody></table></div></section>` : '')
+    + (item ? `<section aria-labelledby="info-title"><h3 id="info-title">NET_IF_INFORMATION</h3><div class="table-wrap" tabindex="0" role="region" aria-label="Table of NET_IF_INFORMATION"><table class="info"><tbody>${infoRows(item.info).join('')}</tbody></table></div></section>` : '')
     + '</div><section aria-labelledby="history-title"><h3 id="history-title">History in this scope</h3><p id="history-note" class="muted">Loading…</p>'
-    + '<div class="table-wrap" tabindex="0" role="region" aria-labelledby="history-title"><table class="history"><thead><tr><th scope="col">Position</th><th scope="col">At</th><th scope="col">Epoch</th><th scope="col">Event</th><th scope="col">List</th></tr></thead>'
+    + '<div class="table-wrap" tabindex="0" role="region" aria-label="Table of events"><table class="history"><thead><tr><th scope="col">Position</th><th scope="col">At</th><th scope="col">Epoch</th><th scope="col">Event</th><th scope="col">List</th></tr></thead>'
     + '<tbody id="history-rows"></tbody></table></div><button id="history-more" type="button" hidden>Load more</button></section>';
   if (item) section.querySelector('#luid-forms').innerHTML = luidForms(item.luid, item);
-  await loadHistory(section, state, item, 0, signal);
+  await loadHistory(section, state, item, 0, () => signal.aborted || render !== renders);
 }
 
-async function loadHistory(section, state, item, after, signal) {
+/** `stale()`: the detail was drawn again (or closed) meanwhile, and this answer is for the old one. */
+async function loadHistory(section, state, item, after, stale) {
   const path = `${scopePath(state.scope)}/luids/${encodeURIComponent(state.luid)}/history?limit=50&after=${after}`;
   let page;
   try {
-    page = await getJson(path, signal);
+    page = await getJson(path);
   } catch (error) {
-    if (!signal.aborted) section.querySelector('#history-note').textContent = `No history: ${error.message}`;
+    if (!stale()) section.querySelector('#history-note').textContent = `No history: ${error.message}`;
     return;
   }
+  if (stale()) return;
   if (!item && after === 0) section.querySelector('#luid-forms').innerHTML = luidForms(page.luid, undefined);
   section.querySelector('#history-rows').insertAdjacentHTML('beforeend', historyRows(page.items, state));
   const shown = section.querySelectorAll('#history-rows tr').length;
@@ -86,5 +92,5 @@ async function loadHistory(section, state, item, after, signal) {
     + (page.complete ? '.' : ' (older ones are no longer kept).');
   const more = section.querySelector('#history-more');
   more.hidden = page.next === undefined;
-  more.onclick = () => void loadHistory(section, state, item, page.next, signal);
+  more.onclick = () => void loadHistory(section, state, item, page.next, stale);
 }

@@ -34,7 +34,7 @@ export class Failures {
       return;
     }
     const luid = (f) => (f.luid ? `${f.luid.ifType}/${f.luid.netLuidIndex}` : '');
-    this.element.innerHTML = '<div class="table-wrap" tabindex="0" role="region" aria-labelledby="failures-title"><table><thead><tr>'
+    this.element.innerHTML = '<div class="table-wrap" tabindex="0" role="region" aria-label="Table of failures"><table><thead><tr>'
       + '<th scope="col">At</th><th scope="col">Status</th><th scope="col">Reason</th><th scope="col">Message</th><th scope="col">LUID (ifType/index)</th><th scope="col">Position</th>'
       + '</tr></thead><tbody>'
       + this.items.map((f) => `<tr><td>${time(f.at)}</td><td><strong class="status">${esc(f.status)}</strong></td><td>${esc(f.reason)}</td>`

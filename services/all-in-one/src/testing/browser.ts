@@ -38,9 +38,9 @@ export interface BrowserSession {
 }
 
 /** Headless Chromium with a fresh profile in a temporary folder, and one page. */
-export async function openBrowser(viewport = { width: 1440, height: 900 }): Promise<BrowserSession> {
+export async function openBrowser(viewport = { width: 1440, height: 900 }, colorScheme: 'light' | 'dark' = 'light'): Promise<BrowserSession> {
   const profile = mkdtempSync(join(tmpdir(), 'ifreg-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport, deviceScaleFactor: 1 });
+  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport, colorScheme, deviceScaleFactor: 1 });
   const record: PageRecord = { requests: [], errors: [] };
   context.on('request', (request) => record.requests.push(request.url()));
   const page = context.pages()[0] ?? (await context.newPage());
