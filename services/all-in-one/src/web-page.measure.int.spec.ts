@@ -91,7 +91,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
     await page.evaluate(`window.__longTasks = []; new PerformanceObserver((l) => window.__longTasks.push(...l.getEntries().map((e) => e.duration))).observe({ type: 'longtask' })`);
     const pagePosition = async () => Number(await page.getAttribute('#scope-facts', 'data-position'));
     let next = 1;
-    for (const rate of [250, 500, 1000, 2000, 4000, 8000]) {
+    for (const rate of [250, 500, 1000, 2000, 4000, 8000, 16000, 32000]) {
       await page.evaluate('window.__longTasks.length = 0');
       const seconds = 5;
       const tick = 50;
