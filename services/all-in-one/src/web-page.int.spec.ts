@@ -203,6 +203,53 @@ describeBrowser('the live web page in Chromium', () => {
     expect(await page.textContent('#list-title')).toBe('Interfaces of fleet-17');
   });
 
+  it('is usable from the keyboard: filter, sort, open an interface', async () => {
+    const { page } = browser!;
+    await page.goto(`${base}/?scope=lab`);
+    await waitForCount(page, 6);
+    await page.focus('#filter');
+    await page.keyboard.type('lab-eth');
+    await page.waitForURL(/q=lab-eth/, { timeout: WAIT });
+    // Tab until the focus is on what `focused()` answers `want` for (the table's region comes first).
+    const tabTo = async (focused: () => unknown, want: unknown) => {
+      for (let i = 0; i < 20 && (await page.evaluate(focused)) !== want; i++) await page.keyboard.press('Tab');
+      expect(await page.evaluate(focused)).toBe(want);
+    };
+    await tabTo(() => (globalThis as any).document.activeElement?.dataset?.sort, 'name');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/sort=name/, { timeout: WAIT });
+    expect((await tableRows(page)).map(([, name]) => name)).toEqual(['lab-eth1', 'lab-eth2-again', 'lab-eth3', 'lab-eth5']);
+    await tabTo(() => (globalThis as any).document.activeElement?.textContent, 'lab-eth3');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/luid=ethernet_3/, { timeout: WAIT });
+    expect(await page.evaluate(() => (globalThis as any).document.activeElement?.id)).toBe('detail-title');
+  });
+
+  it('merges pages of the list with watch changes by position (rows.js in the page)', async () => {
+    const { page } = browser!;
+    const item = (ifIndex: number, registeredPosition: number) => ({ ifIndex, registeredPosition, luid: { name: `ethernet_${ifIndex}` } });
+    const scenario = async (steps: unknown[]): Promise<number[][]> =>
+      page.evaluate(
+        `import('/ui/rows.js').then(({ InterfaceRows }) => {
+          const rows = new InterfaceRows();
+          for (const [what, a, b] of ${JSON.stringify(steps)}) {
+            if (what === 'page') rows.addPage(a, b);
+            else if (what === 'loaded') rows.loaded();
+            else rows.apply(a);
+          }
+          return [...rows.rows.values()].map((i) => [i.ifIndex, i.registeredPosition]).sort((x, y) => x[0] - y[0]);
+        })`,
+      );
+    // A page read before a removal the watch already delivered does not bring the row back.
+    expect(await scenario([['change', { kind: 'deregistered', position: 20, data: { ifIndex: 2 } }], ['page', [item(1, 5), item(2, 6)], 0], ['loaded']])).toEqual([[1, 5]]);
+    // A page newer than a change keeps its newer row; an older page does not replace a newer one.
+    expect(await scenario([['change', { kind: 'registered', position: 30, data: item(3, 30) }], ['page', [item(3, 10)], 0], ['page', [item(4, 40)], 0]])).toEqual([[3, 30], [4, 40]]);
+    // A reset voids the rows of pages read before it, not those registered after it.
+    expect(await scenario([['page', [item(1, 5)], 0], ['change', { kind: 'reset', position: 50, data: { epoch: 1 } }], ['page', [item(7, 8), item(8, 60)], 1]])).toEqual([[8, 60]]);
+    // Once loaded, a removal of an older registration removes the row; a replayed one changes nothing.
+    expect(await scenario([['page', [item(1, 5)], 0], ['loaded'], ['change', { kind: 'registered', position: 5, data: item(1, 5) }], ['change', { kind: 'deregistered', position: 9, data: { ifIndex: 1 } }]])).toEqual([]);
+  });
+
   it('empties the list on a BootEpoch and says so', async () => {
     const { page } = browser!;
     await page.goto(`${base}/?scope=lab`);

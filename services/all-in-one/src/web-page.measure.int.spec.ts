@@ -116,7 +116,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
       const ended = performance.now();
       await page.waitForFunction((at) => Number((globalThis as any).document.getElementById('scope-facts')?.dataset.position) >= at, head, { timeout: 60_000, polling: 20 });
       const caughtUp = performance.now() - ended;
-      const longTasks = (await page.evaluate('window.__longTasks')) as number[];
+      const longTasks = await page.evaluate<number[]>('window.__longTasks');
       const count = await page.getAttribute('#rows-range', 'data-count');
       console.log(
         `[measure] ${rate}/s asked, ${(sent / took).toFixed(0)}/s written for ${took.toFixed(1)} s: page at most ${maxLag} positions behind, caught up ${caughtUp.toFixed(0)} ms after the last write; ` +
