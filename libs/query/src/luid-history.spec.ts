@@ -1,4 +1,4 @@
-import { completeInfo, luidHex, type NetLuid, type RegistryEvent } from '@ifreg/domain';
+import { completeInfo, type NetLuid, type RegistryEvent } from '@ifreg/domain';
 import { ANY, SqliteEventStore } from '@ifreg/event-store';
 import { LuidHistory, readHistoryPage } from './luid-history';
 
@@ -25,19 +25,19 @@ describe('the per-LUID index of positions', () => {
     history.add({ type: 'RegistrationFailed', scope: 'a', epoch: 1, messageType: 'InterfaceDetected', status: 'INVALID_PARAMETER', reason: 'r', causationId: 'f', at: AT }, 5);
     history.add(registered('a', 1, ETH, 6), 6);
     history.add(registered('a', 1, ETH, 6), 6);
-    expect(history.positions('a', luidHex(ETH))).toEqual({ positions: [1, 6], complete: true });
-    expect(history.positions('b', luidHex(ETH))).toEqual({ positions: [3], complete: true });
-    expect(history.positions('a', luidHex({ ifType: 6, netLuidIndex: 8 }))).toEqual({ positions: [], complete: true });
+    expect(history.positions('a', ETH)).toEqual({ positions: [1, 6], complete: true });
+    expect(history.positions('b', ETH)).toEqual({ positions: [3], complete: true });
+    expect(history.positions('a', { ifType: 6, netLuidIndex: 8 })).toEqual({ positions: [], complete: true });
   });
 
   it('is bounded: the newest positions per LUID, the most recently touched LUIDs per scope, and says what it dropped', () => {
     const history = new LuidHistory({ perLuid: 3, luidsPerScope: 2 });
     for (let p = 1; p <= 5; p++) history.add(registered('a', 1, ETH, p), p);
-    expect(history.positions('a', luidHex(ETH))).toEqual({ positions: [3, 4, 5], complete: false });
+    expect(history.positions('a', ETH)).toEqual({ positions: [3, 4, 5], complete: false });
     history.add(registered('a', 2, WLAN, 6), 6);
     history.add(registered('a', 3, { ifType: 6, netLuidIndex: 9 }, 7), 7);
-    expect(history.positions('a', luidHex(ETH))).toEqual({ positions: [], complete: false });
-    expect(history.positions('a', luidHex(WLAN))).toEqual({ positions: [6], complete: true });
+    expect(history.positions('a', ETH)).toEqual({ positions: [], complete: false });
+    expect(history.positions('a', WLAN)).toEqual({ positions: [6], complete: true });
   });
 });
 

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { emptyReadModel, project, type ReadModel, type RegistryEvent } from '@ifreg/domain';
+import { emptyReadModel, project, type NetLuid, type ReadModel, type RegistryEvent } from '@ifreg/domain';
 import { eventProblem } from '@ifreg/contracts';
 import type { EventStore, RecordedEvent, Subscription } from '@ifreg/event-store';
 import type { Logger } from '@ifreg/platform';
@@ -113,8 +113,8 @@ export class ReadModelService {
     });
   }
 
-  /** Store positions of one LUID's events (hex value) in a scope, and whether that is all of them. */
-  luidPositions(scope: string, luid: string): { readonly positions: readonly number[]; readonly complete: boolean } {
+  /** Store positions of one LUID's events in a scope, and whether that is all of them. */
+  luidPositions(scope: string, luid: NetLuid): { readonly positions: readonly number[]; readonly complete: boolean } {
     return this.history.positions(scope, luid);
   }
 

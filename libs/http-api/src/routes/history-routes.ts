@@ -58,7 +58,7 @@ export function registerHistoryRoutes(app: HttpApp, deps: HttpApiDeps): void {
       // Position and index read in one tick: the index holds every event up to that position.
       const position = deps.readModel.position;
       const value = luidHex(luid.value);
-      const kept = deps.readModel.luidPositions(scope, value);
+      const kept = deps.readModel.luidPositions(scope, luid.value);
       const page = await readHistoryPage(deps.store, scope, kept.positions, request.query.after ?? 0, request.query.limit ?? 50);
       return { scope, luid: { ...luid.value, value, name: luidName(luid.value) }, position, complete: kept.complete, ...page };
     },
