@@ -11,13 +11,14 @@ export class Failures {
   }
 
   async load(scope, signal) {
-    this.items = [];
+    let items = [];
     try {
-      const answer = await getJson(`${scopePath(scope)}/failures`, signal);
-      this.items = answer.items.slice().reverse();
+      items = (await getJson(`${scopePath(scope)}/failures`, signal)).items.slice().reverse();
     } catch {
-      if (signal.aborted) return;
+      // No failures shown is the best answer when they cannot be read.
     }
+    if (signal.aborted) return; // another scope is shown by now
+    this.items = items;
     this.render();
   }
 

@@ -38,6 +38,7 @@ export class LiveScope {
     const onWait = () => this.view.status('Cannot reach the service; trying again…');
     try {
       const first = await retrying(() => getJson(`${path}?limit=${FIRST_PAGE}`, signal), { signal, onWait });
+      if (signal.aborted) return;
       const rows = new InterfaceRows();
       rows.addPage(first.items, first.epoch);
       if (first.next === undefined) rows.loaded();
@@ -51,6 +52,7 @@ export class LiveScope {
       while (next !== undefined) {
         this.view.status(`Loading… ${rows.size} interfaces so far`);
         const page = await retrying(() => getJson(`${path}?after=${next}&limit=${PAGE}`, signal), { signal, onWait });
+        if (signal.aborted || rows !== this.rows) return; // closed, or relisted meanwhile
         rows.addPage(page.items, page.epoch);
         next = page.next;
         if (next === undefined) rows.loaded();
