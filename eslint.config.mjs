@@ -5,6 +5,11 @@ import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
 const nodeBuiltins = builtinModules.filter((m) => !m.startsWith('_'));
+const browserGlobals = Object.fromEntries(
+  ['window', 'document', 'location', 'history', 'performance', 'fetch', 'EventSource', 'URL', 'URLSearchParams', 'AbortController', 'matchMedia', 'Intl', 'BigInt', 'setTimeout', 'clearTimeout', 'console'].map(
+    (name) => [name, 'readonly'],
+  ),
+);
 const io = ['kafkajs', 'pg', 'better-sqlite3', '@eventstore/*', '@kurrent/*'];
 
 /** Arrows point inward: services → application → adapters → contracts → domain. */
@@ -78,8 +83,15 @@ export default tseslint.config(
   },
   {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
+    ignores: ['libs/web-page/public/**'],
     ...tseslint.configs.disableTypeChecked,
     rules: { ...tseslint.configs.disableTypeChecked.rules, '@typescript-eslint/no-require-imports': 'off' },
     languageOptions: { globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', console: 'readonly', process: 'readonly' } },
+  },
+  {
+    // The web page's own files: ES modules run by the browser as they are (no build step).
+    files: ['libs/web-page/public/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { sourceType: 'module', globals: browserGlobals },
   },
 );

@@ -9,11 +9,13 @@ import { registerQueryRoutes } from './routes/query-routes';
 import { registerWatchRoutes } from './routes/watch-routes';
 import { registerConvertRoutes } from './routes/convert-routes';
 import { registerAdminRoutes } from './routes/admin-routes';
+import { registerHistoryRoutes } from './routes/history-routes';
+import { registerPageRoutes } from './routes/page-routes';
 import { clientErrorHandler, defaultHttpLimits, guardWrites, type HttpLimits } from './security';
 
 export type HttpApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger>;
 
-/** The HTTP API of DESIGN.md §2.9 on fastify, with its OpenAPI document at /openapi.json. */
+/** The HTTP API of DESIGN.md §2.9 on fastify, with its OpenAPI document at /openapi.json and the live web page at /. */
 export async function buildHttpApi(deps: HttpApiDeps): Promise<HttpApp> {
   const app = await baseApp(deps.log, deps.metrics, deps.token, deps.limits ?? defaultHttpLimits);
   registerHealthRoutes(app, {
@@ -24,6 +26,8 @@ export async function buildHttpApi(deps: HttpApiDeps): Promise<HttpApp> {
   registerQueryRoutes(app, deps);
   registerConvertRoutes(app, deps);
   registerWatchRoutes(app, deps);
+  registerHistoryRoutes(app, deps);
+  registerPageRoutes(app);
   if (deps.ingest) registerIngestRoutes(app, deps, deps.ingest);
   if (deps.rebuild) registerAdminRoutes(app, deps.rebuild);
   return app;

@@ -8,7 +8,8 @@ import {
   type RegistryEvent,
   type ScopeView,
 } from '@ifreg/domain';
-import { findByLuid, listInterfaces, listScopes } from './queries';
+import { findByLuid, listInterfaces } from './queries';
+import { listScopes } from './scope-pages';
 
 const AT = '2026-11-24T12:00:00.000Z';
 

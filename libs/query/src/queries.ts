@@ -1,12 +1,4 @@
-import { luidHex, parseLuid, type Checked, type InterfaceView, type ReadModel, type ScopeView } from '@ifreg/domain';
-
-export interface ScopeSummary {
-  readonly scope: string;
-  readonly epoch: number;
-  readonly interfaceCount: number;
-  readonly lastChange: number;
-  readonly lastChangeAt: string | undefined;
-}
+import { luidHex, parseLuid, type Checked, type InterfaceView, type ScopeView } from '@ifreg/domain';
 
 export interface InterfaceFilter {
   readonly ifType?: number;
@@ -15,18 +7,6 @@ export interface InterfaceFilter {
   /** Paging: only interfaces with ifIndex greater than this. */
   readonly after?: number;
   readonly limit?: number;
-}
-
-export function listScopes(model: ReadModel): ScopeSummary[] {
-  return [...model.scopes.values()]
-    .map((view) => ({
-      scope: view.scope,
-      epoch: view.epoch,
-      interfaceCount: view.interfaces.size,
-      lastChange: view.lastChange,
-      lastChangeAt: view.lastChangeAt,
-    }))
-    .sort((a, b) => a.scope.localeCompare(b.scope));
 }
 
 /**

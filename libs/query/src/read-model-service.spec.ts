@@ -290,3 +290,31 @@ describe('a rebuild while events keep being appended', () => {
     expect(service.isRebuilding).toBe(false);
   });
 });
+
+describe('the per-LUID positions (history of one LUID)', () => {
+  const deregistered = (ifIndex: number): RegistryEvent => ({
+    type: 'InterfaceDeregistered', scope: 'host-a', epoch: 0, ifIndex, luid: { ifType: 6, netLuidIndex: ifIndex }, providerId: 'agent-linux', causationId: `gone-${ifIndex}`, at: AT,
+  });
+  const ETH1 = { ifType: 6, netLuidIndex: 1 };
+
+  it('holds the positions of history and live events, and the same after a rebuild', async () => {
+    const first = await record('host-a', registered(1), registered(2));
+    const service = readModel();
+    await service.start();
+    const gone = await record('host-a', deregistered(1));
+    await service.waitFor(gone, 5000);
+    const expected = { positions: [first - 1, gone], complete: true };
+    expect(service.luidPositions('host-a', ETH1)).toEqual(expected);
+    await service.rebuild();
+    expect(service.luidPositions('host-a', ETH1)).toEqual(expected);
+    expect(service.luidPositions('host-b', ETH1)).toEqual({ positions: [], complete: true });
+  });
+
+  it('keeps only the newest positions of a LUID when told to, and says so', async () => {
+    await record('host-a', registered(1));
+    const last = await record('host-a', deregistered(1));
+    const service = readModel({ luidHistory: { perLuid: 1, luidsPerScope: 10 } });
+    await service.start();
+    expect(service.luidPositions('host-a', ETH1)).toEqual({ positions: [last], complete: false });
+  });
+});

@@ -1,13 +1,13 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { s } from '../schema';
 import type { InterfaceView, ScopeView } from '@ifreg/domain';
-import { PositionTimeoutError, SerializedLists, findByLuid, listInterfaces, listScopes, scopeAsOf } from '@ifreg/query';
+import { PositionTimeoutError, SerializedLists, findByLuid, listInterfaces, pageScopes, scopeAsOf } from '@ifreg/query';
 import type { HttpApiDeps } from '../deps';
 import type { HttpApp } from '../app';
 import { errorSchema, sendError } from '../errors';
 
-const Scope = s.string({ pattern: '^[A-Za-z0-9._-]{1,64}$', description: 'host id, 1-64 of [A-Za-z0-9._-]' });
-const ReadOptions = {
+export const Scope = s.string({ pattern: '^[A-Za-z0-9._-]{1,64}$', description: 'host id, 1-64 of [A-Za-z0-9._-]' });
+export const ReadOptions = {
   minPosition: s.integer({ minimum: 0, description: 'wait until the read model reached this store position' }),
   timeoutMs: s.integer({ minimum: 0, maximum: 60000, description: 'bound of the minPosition wait (default 5000)' }),
 };
@@ -15,11 +15,11 @@ const ScopeParams = s.object({ scope: Scope }, ['scope']);
 const tags = ['interfaces'];
 const errors = { 400: errorSchema, 404: errorSchema, 504: errorSchema };
 
-type ReadQuery = { minPosition?: number; timeoutMs?: number };
+export type ReadQuery = { minPosition?: number; timeoutMs?: number };
 type Req<P, Q> = FastifyRequest<{ Params: P; Querystring: Q }>;
 
 /** Read-your-writes: answer only once the model reflects `minPosition`, or 504. */
-async function caughtUp(deps: HttpApiDeps, query: ReadQuery, reply: FastifyReply): Promise<boolean> {
+export async function caughtUp(deps: HttpApiDeps, query: ReadQuery, reply: FastifyReply): Promise<boolean> {
   if (query.minPosition === undefined) return true;
   try {
     await deps.readModel.waitFor(query.minPosition, Math.min(query.timeoutMs ?? 5000, deps.maxWaitMs));
@@ -49,12 +49,28 @@ export function registerQueryRoutes(app: HttpApp, deps: HttpApiDeps): void {
       ? sendJson(reply, lists.itemWith(`"scope":${JSON.stringify(view.scope)},"position":${position()}`, item))
       : sendError(reply, 404, 'InterfaceNotFound', `${what} is not registered in scope ${view.scope}`);
 
+  const ScopesQuery = s.object({
+    ...ReadOptions,
+    name: s.string({ maxLength: 64, description: 'only scopes whose name contains this (case-insensitive)' }),
+    scope: { ...Scope, description: 'exactly this scope: zero or one item' },
+    after: s.string({ maxLength: 64, description: 'paging: only scopes sorted after this name (the `next` of the previous page)' }),
+    limit: s.integer({ minimum: 1, maximum: 1000 }),
+  });
+  type ScopesQuery = ReadQuery & { name?: string; scope?: string; after?: string; limit?: number };
   app.get(
     '/v1/scopes',
-    { schema: { tags, summary: 'List scopes', querystring: s.object(ReadOptions), response: { 504: errorSchema } } },
-    async (request: Req<unknown, ReadQuery>, reply) => {
+    {
+      schema: {
+        tags,
+        summary: 'List scopes, sorted by name; filter by part of the name or one exact scope, page with limit and after',
+        querystring: ScopesQuery,
+        response: { 504: errorSchema },
+      },
+    },
+    async (request: Req<unknown, ScopesQuery>, reply) => {
       if (!(await caughtUp(deps, request.query, reply))) return reply;
-      return { position: position(), items: listScopes(deps.readModel.model) };
+      const { name, scope, after, limit } = request.query;
+      return { position: position(), ...pageScopes(deps.readModel.model, { name, scope, after, limit }) };
     },
   );
 
