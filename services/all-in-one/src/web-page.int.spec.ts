@@ -14,7 +14,8 @@ import { freePort, startService, type ServiceProcess } from './testing/service-p
  */
 
 const root = join(__dirname, '..', '..', '..');
-const screenshots = join(root, 'docs', 'web-page');
+// The README's screenshots are refreshed with IFREG_SCREENSHOTS=docs/web-page; by default they go to a temp folder, so a test run leaves the tree clean.
+const screenshots = process.env['IFREG_SCREENSHOTS'] !== undefined ? join(root, process.env['IFREG_SCREENSHOTS']) : join(tmpdir(), 'ifreg-web-page-screenshots');
 const WAIT = 15_000;
 
 const detection = (scope: string, netLuidIndex: number, friendlyName = `eth-${netLuidIndex}`, ifType = 6) => ({
