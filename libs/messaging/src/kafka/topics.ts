@@ -18,7 +18,21 @@ export async function ensureTopics(admin: Admin, names: readonly string[], parti
   if (missing.length === 0) return { created: [], existing: wanted };
   const created = await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions: partitions })) });
   // false: another instance created them first (kafkajs maps TOPIC_ALREADY_EXISTS to false)
-  // and we skipped the leader wait; metadata requests retry until the leaders are known.
-  if (!created) await admin.fetchTopicMetadata({ topics: missing });
+  // and the leader wait was skipped: wait for the leaders here (a send before them fails with
+  // "not the leader" once kafkajs's retries run out on a slow broker).
+  if (!created) await waitForLeaders(admin, missing, LEADER_WAIT_MS);
   return { created: created ? missing : [], existing: wanted.filter((name) => present.has(name) || !created) };
+}
+
+const LEADER_WAIT_MS = 30_000;
+
+async function waitForLeaders(admin: Admin, topics: readonly string[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
+    const { topics: found } = await admin.fetchTopicMetadata({ topics: [...topics] });
+    const leaderless = found.filter((t) => t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0));
+    if (leaderless.length === 0) return;
+    if (Date.now() + delay > deadline) throw new Error(`topics without a leader after ${timeoutMs} ms: ${leaderless.map((t) => t.name).join(', ')}`);
+    await new Promise((resolve) => setTimeout(resolve, delay));
+  }
 }
