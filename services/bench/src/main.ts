@@ -13,6 +13,7 @@ import { postgresStoreBenchmark } from './benchmarks/store-postgres';
 import { pipelineBenchmark } from './benchmarks/pipeline';
 import { queryApiBenchmark } from './benchmarks/query-api';
 import { rebuildBenchmark } from './benchmarks/rebuild';
+import { watchBenchmark } from './benchmarks/watch';
 import { kafkaBroker, type KafkaBroker } from './support/kafka-broker';
 
 type Bench = (ctx: BenchContext) => Promise<Figure[]>;
@@ -26,6 +27,7 @@ const BENCHMARKS: Readonly<Record<string, Bench>> = {
   'query-api': queryApiBenchmark,
   rebuild: rebuildBenchmark,
   memory: (ctx) => memoryBenchmark(ctx),
+  watch: watchBenchmark,
 };
 
 async function main(): Promise<void> {
