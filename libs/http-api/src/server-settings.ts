@@ -3,6 +3,13 @@ import { env } from '@ifreg/platform';
 import { httpSecurityEnvSchema, httpSecuritySettings, type HttpLimits } from './security';
 import { watchEnvSchema, watchSettings, type WatchSettings } from './watch/watch-settings';
 
+/**
+ * Connections the kernel queues before they are accepted (it caps this at net.core.somaxconn).
+ * Node's 511 overflowed when 10,000 watchers resumed at once after a restart, and each
+ * dropped handshake waited a second or more for its retransmission.
+ */
+export const LISTEN_BACKLOG = 4096;
+
 /** Where and how a service serves the HTTP API, from its environment (README "Configuration"). */
 export const httpServerEnvSchema = z.object({
   IFREG_HTTP_PORT: env.port(8080),

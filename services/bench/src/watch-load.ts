@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { Arrivals } from './support/arrivals';
 import { LoadPoster } from './support/load-poster';
 import { LoadWatcher } from './support/load-watcher';
+import { loopDelay } from './support/loop-delay';
 import { sleep, waitUntil } from './support/wait';
 import { deliveryRate, reconnectAll, timings, verify } from './support/watch-load-measures';
 import type { WatchLoadPlan, WatchLoadResult } from './support/watch-load-plan';
@@ -78,9 +79,14 @@ async function main(): Promise<void> {
     if (refused.length > 0) throw new Error(`${refused.length} watches refused, e.g. ${refused[0]}`);
   };
 
+  // The services' own view of a phase: their event-loop delay while it ran.
+  const delays = async () => ({ watch: await loopDelay(plan.watchUrl), post: plan.postUrl === plan.watchUrl ? undefined : await loopDelay(plan.postUrl) });
   await open(everyScope);
-  await poster.atRate(few.first, few.end - few.first, plan.rate, quiet);
+  await poster.atRate(few.first, few.measured - few.first, plan.rate, quiet);
+  await delays();
+  await poster.atRate(few.measured, few.end - few.measured, plan.rate, quiet);
   await delivered(few.end, 'the posts with the all-scope watchers alone');
+  const fewDelays = await delays();
   const rssBefore = rssOf(plan.serverPid);
   const openStarted = performance.now();
   await open(scopedWatchers);
@@ -89,8 +95,11 @@ async function main(): Promise<void> {
   const rssOpen = rssOf(plan.serverPid);
   say('watchers open', { watchers: total, openSeconds, rssBefore, rssOpen });
 
-  await poster.atRate(many.first, many.end - many.first, plan.rate, watched);
+  await poster.atRate(many.first, many.measured - many.first, plan.rate, watched);
+  await delays();
+  await poster.atRate(many.measured, many.end - many.measured, plan.rate, watched);
   await delivered(many.end, 'the fixed-rate posts');
+  const manyDelays = await delays();
   await poster.asFastAs(burst.first, burst.end - burst.first, plan.burstConcurrency, watched);
   await delivered(burst.end, 'the burst');
   const result: WatchLoadResult = {
@@ -98,8 +107,8 @@ async function main(): Promise<void> {
     openSeconds,
     rssBefore,
     rssOpen,
-    few: timings(poster, arrivals, few.measured, few.end, plan.slices),
-    many: timings(poster, arrivals, many.measured, many.end, plan.slices),
+    few: { ...timings(poster, arrivals, few.measured, few.end, plan.slices), loopDelay: fewDelays },
+    many: { ...timings(poster, arrivals, many.measured, many.end, plan.slices), loopDelay: manyDelays },
     burstDeliveriesPerSecond: deliveryRate(poster, arrivals, burst.first, burst.end),
     postFailures: poster.failures,
   };

@@ -5,7 +5,8 @@ import type { BenchContext } from '../context';
 import { bareWatchServerMain, serviceMain, watchLoadMain } from '../support/paths';
 import { dropSchema, freshSchema, postgresUnavailable, postgresUrl } from '../support/postgres';
 import { ServiceProcess } from '../support/service-process';
-import type { WatchLoadPlan, WatchLoadResult } from '../support/watch-load-plan';
+import type { LoopDelay } from '../support/loop-delay';
+import type { Timings, WatchLoadPlan, WatchLoadResult } from '../support/watch-load-plan';
 
 /**
  * 10,000 watchers over 1,000 scopes and 10 of every scope; registrations at a fixed rate,
@@ -106,6 +107,7 @@ async function load(ctx: BenchContext, name: string, target: Target): Promise<Wa
     const opened = await open;
     ctx.log(`watch / ${name}: ${WATCHERS.toLocaleString('en-US')} watchers open in ${Number(opened['openSeconds']).toFixed(1)} s`);
     const result = (await measured) as unknown as WatchLoadResult;
+    ctx.log(`watch / ${name}: ${phases(result)}`);
     if (target.restart) {
       await readyForRestart;
       await target.restart();
@@ -123,6 +125,18 @@ async function load(ctx: BenchContext, name: string, target: Target): Promise<Wa
   } finally {
     await client.stop();
   }
+}
+
+const ms = (values: readonly number[]): string => values.map((v) => v.toFixed(1)).join('/');
+
+/** The p99s of each phase, and the services' own event-loop delay while it ran, for the log. */
+function phases(r: WatchLoadResult): string {
+  const phase = (label: string, t: Timings): string => {
+    const delay = (d: LoopDelay | undefined): string => (d === undefined ? '' : ` p99 ${d.p99.toFixed(1)}, max ${d.max.toFixed(1)}`);
+    const loop = t.loopDelay === undefined ? '' : `; loop delay of the watch server${delay(t.loopDelay.watch)}${t.loopDelay.post === undefined ? '' : `, of the writer${delay(t.loopDelay.post)}`}`;
+    return `${label}: POST p99 ${ms(t.post.p99)} ms, delivery p99 ${ms(t.delivery.p99)} ms${loop} ms`;
+  };
+  return `${phase(`${PLAN.everyScope} watchers`, r.few)} | ${phase(`${WATCHERS} watchers`, r.many)}`;
 }
 
 async function measure(ctx: BenchContext, name: string, makeTarget: () => Promise<Target>): Promise<WatchLoadResult> {

@@ -1,3 +1,5 @@
+import type { LoopDelay } from './loop-delay';
+
 /** What the watch benchmark asks its load client to do (BENCH_WATCH_PLAN). */
 export interface WatchLoadPlan {
   /** Where the watch streams are opened, and where registrations are posted. */
@@ -42,6 +44,8 @@ export interface Timings {
   readonly deliveries: number;
   /** Frames that came before their POST's answer (counted as 0 ms). */
   readonly beforeAnswer: number;
+  /** Event-loop delay (ms) of the service holding the watchers, and of the writer when it is another one; none for the bare server. */
+  readonly loopDelay?: { readonly watch: LoopDelay | undefined; readonly post: LoopDelay | undefined };
 }
 
 /** The 'watch load measured' log line. */
