@@ -87,5 +87,6 @@ describe(`${SCOPES} watchers of ${SCOPES} scopes and 2 of every scope`, () => {
     const after = await registerEverywhere(recorder, 1);
     // then
     await expectExactly(resumed, missed.map((p, i) => [...p, ...(after[i] ?? [])]));
+    expect(await server.metric('ifreg_watch_deliveries_total')).toBe(resumed.reduce((n, w) => n + w.frames.length, 0));
   }, 120_000);
 });

@@ -76,13 +76,13 @@ export class WatchHub {
     // A replica behind `after` (the client came from one further ahead) still applies changes
     // the client has seen: skip them.
     if (position <= watcher.after) return;
-    this.write(watcher, frame);
-    this.deliveries++;
+    if (this.write(watcher, frame)) this.deliveries++;
   }
 
-  private write(watcher: Watcher, bytes: Buffer): void {
+  /** Writes unless the stream is gone; cuts it off once too far behind. */
+  private write(watcher: Watcher, bytes: Buffer): boolean {
     const { raw } = watcher;
-    if (raw.destroyed) return;
+    if (raw.destroyed) return false;
     raw.write(bytes);
     watcher.idle = false;
     if (raw.writableLength > this.settings.maxBufferedBytes) {
@@ -91,6 +91,7 @@ export class WatchHub {
       // destroy, not end: a client that stopped reading would keep an ended stream's bytes forever.
       raw.destroy();
     }
+    return true;
   }
 
   private beat(): void {
