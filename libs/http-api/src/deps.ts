@@ -3,6 +3,7 @@ import type { EventStore } from '@ifreg/event-store';
 import type { Logger, Registry } from '@ifreg/platform';
 import type { ReadModelService, RebuildTracker } from '@ifreg/query';
 import type { HttpLimits } from './security';
+import type { WatchSettings } from './watch/watch-settings';
 
 /** Writes: present where this process can hand agent messages to the registrar. */
 export interface IngestDeps {
@@ -23,6 +24,8 @@ export interface HttpApiDeps {
   readonly token: string | undefined;
   /** Body and header size limits; defaultHttpLimits when absent. */
   readonly limits?: HttpLimits;
+  /** Limits of GET /v1/watch; defaultWatchSettings when absent. */
+  readonly watch?: WatchSettings;
   /** Upper bound of `?wait=true` and `minPosition` waits. */
   readonly maxWaitMs: number;
   /** Extra readiness condition (e.g. the transport is connected). */

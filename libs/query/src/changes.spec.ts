@@ -97,6 +97,18 @@ describe('a change log over its capacity', () => {
     expect(positions(full().since(5))).toEqual([6, 8, 10]);
   });
 
+  it('answers the changes after any kept position, wherever the ring has wrapped', () => {
+    for (let added = 3; added <= 7; added++) {
+      const log = new ChangeLog(3);
+      const all = Array.from({ length: added }, (_, i) => 2 * (i + 1));
+      all.forEach((p) => log.add(change(p)));
+      const kept = all.slice(-3);
+      for (let from = log.oldestServable; from <= all.at(-1)! + 1; from++) {
+        expect({ added, from, got: positions(log.since(from)) }).toEqual({ added, from, got: kept.filter((p) => p > from) });
+      }
+    }
+  });
+
   it('answers undefined for an old position whatever the scope', () => {
     expect(full().since(0, 'host-z')).toBeUndefined();
   });

@@ -67,11 +67,32 @@ export class ChangeLog {
   since(from: number, scope?: string): Change[] | undefined {
     if (from < this.horizon) return undefined;
     const out: Change[] = [];
-    for (let i = 0; i < this.ring.length; i++) {
-      const c = this.ring[(this.start + i) % this.ring.length];
-      if (c && c.position > from && (scope === undefined || c.scope === scope)) out.push(c);
+    for (let i = this.firstAfter(from); i < this.ring.length; i++) {
+      const c = this.at(i);
+      if (c && (scope === undefined || c.scope === scope)) out.push(c);
     }
     return out;
+  }
+
+  /**
+   * The oldest kept change after `from`, by binary search: positions grow along the ring, and
+   * a resume is usually from a recent position (10,000 watchers resuming at once each scanned
+   * the whole history).
+   */
+  private firstAfter(from: number): number {
+    let low = 0;
+    let high = this.ring.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if ((this.at(mid)?.position ?? 0) > from) high = mid;
+      else low = mid + 1;
+    }
+    return low;
+  }
+
+  /** The i-th oldest change kept. */
+  private at(i: number): Change | undefined {
+    return this.ring[(this.start + i) % this.ring.length];
   }
 
   get oldestServable(): number {

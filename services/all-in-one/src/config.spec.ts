@@ -15,4 +15,9 @@ describe('the all-in-one settings', () => {
     expect(loadConfig({ IFREG_TOKEN: 'a-token-of-sixteen-chars' }).http.host).toBe('0.0.0.0');
     expect(loadConfig({ IFREG_TOKEN: 'a-token-of-sixteen-chars', IFREG_HTTP_HOST: '10.0.0.5' }).http.host).toBe('10.0.0.5');
   });
+
+  it('hands the watch limits to the HTTP API', () => {
+    expect(loadConfig({ IFREG_WATCH_MAX_BUFFERED_BYTES: '65536' }).http.watch).toMatchObject({ maxBufferedBytes: 65536 });
+    expect(ENV_KEYS).toEqual(expect.arrayContaining(['IFREG_WATCH_MAX_STREAMS', 'IFREG_WATCH_MAX_BUFFERED_BYTES', 'IFREG_WATCH_HEARTBEAT_MS']));
+  });
 });

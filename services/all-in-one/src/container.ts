@@ -73,6 +73,7 @@ const queryModule = new ContainerModule(({ bind }) => {
         token: http.token,
         limits: http.limits,
         maxWaitMs: http.maxWaitMs,
+        watch: http.watch,
       });
     })
     .inSingletonScope();

@@ -2,6 +2,7 @@ import type { SyncReport } from '@ifreg/agent-sdk';
 import type { AllInOneConfig } from './config';
 import { createContainer } from './container';
 import { describeStore, openEventStore } from '@ifreg/event-store';
+import { LISTEN_BACKLOG } from '@ifreg/http-api';
 import { startHostAgent } from './host-agent';
 import { TOKENS } from './tokens';
 
@@ -37,7 +38,7 @@ export async function startAllInOne(config: AllInOneConfig, options: { handleSig
   lifecycle.onStop('outcome waiter', () => waiter.close());
 
   const app = await container.getAsync(TOKENS.HttpApp);
-  await app.listen({ port: config.http.port, host: config.http.host });
+  await app.listen({ port: config.http.port, host: config.http.host, backlog: LISTEN_BACKLOG });
   lifecycle.onStop('http', () => app.close());
   if (!config.http.token) log.warn({ host: config.http.host }, 'no IFREG_TOKEN configured: listening on loopback only and accepting writes from loopback only');
   const address = app.server.address();

@@ -14,6 +14,7 @@ import { pipelineBenchmark } from './benchmarks/pipeline';
 import { queryApiBenchmark } from './benchmarks/query-api';
 import { rebuildBenchmark } from './benchmarks/rebuild';
 import { registrarMemoryBenchmark } from './benchmarks/registrar-memory';
+import { watchBenchmark } from './benchmarks/watch';
 import { kafkaBroker, type KafkaBroker } from './support/kafka-broker';
 
 type Bench = (ctx: BenchContext) => Promise<Figure[]>;
@@ -28,6 +29,7 @@ const BENCHMARKS: Readonly<Record<string, Bench>> = {
   rebuild: rebuildBenchmark,
   memory: (ctx) => memoryBenchmark(ctx),
   'registrar-memory': registrarMemoryBenchmark,
+  watch: watchBenchmark,
 };
 
 async function main(): Promise<void> {

@@ -16,4 +16,9 @@ describe('the query service settings', () => {
     expect(loadConfig({}).http.host).toBe('127.0.0.1');
     expect(() => loadConfig({ IFREG_TOKEN: 'short' })).toThrow(ConfigError);
   });
+
+  it('hands the watch limits to the HTTP API', () => {
+    expect(loadConfig({ IFREG_WATCH_MAX_STREAMS: '12345' }).http.watch).toMatchObject({ maxStreams: 12345 });
+    expect(ENV_KEYS).toEqual(expect.arrayContaining(['IFREG_WATCH_MAX_STREAMS', 'IFREG_WATCH_MAX_BUFFERED_BYTES', 'IFREG_WATCH_HEARTBEAT_MS']));
+  });
 });

@@ -47,6 +47,7 @@ const httpModule = new ContainerModule(({ bind }) => {
         token: http.token,
         limits: http.limits,
         maxWaitMs: http.maxWaitMs,
+        watch: http.watch,
       });
     })
     .inSingletonScope();

@@ -1,6 +1,7 @@
 import type { QueryConfig } from './config';
 import { createContainer } from './container';
 import { describeStore, openEventStore } from '@ifreg/event-store';
+import { LISTEN_BACKLOG } from '@ifreg/http-api';
 import { TOKENS } from './tokens';
 
 export interface RunningQuery {
@@ -24,7 +25,7 @@ export async function startQuery(config: QueryConfig, options: { handleSignals?:
   lifecycle.onStop('read model', () => readModel.stop());
 
   const app = await container.getAsync(TOKENS.HttpApp);
-  await app.listen({ port: config.http.port, host: config.http.host });
+  await app.listen({ port: config.http.port, host: config.http.host, backlog: LISTEN_BACKLOG });
   lifecycle.onStop('http', () => app.close());
   const address = app.server.address();
   const url = `http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${typeof address === 'object' && address ? address.port : config.http.port}`;

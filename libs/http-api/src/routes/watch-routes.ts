@@ -1,14 +1,11 @@
-import type { ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Change } from '@ifreg/query';
 import type { HttpApiDeps } from '../deps';
 import type { HttpApp } from '../app';
 import { errorSchema, sendError } from '../errors';
 import { s } from '../schema';
-
-const HEARTBEAT_MS = 15_000;
-/** A client this far behind is cut off; it resumes with Last-Event-ID. */
-const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+import { WatchHub } from '../watch/watch-hub';
+import { registerWatchMetrics } from '../watch/watch-metrics';
+import { defaultWatchSettings } from '../watch/watch-settings';
 
 type WatchRequest = FastifyRequest<{ Querystring: { scope?: string; from?: number } }>;
 
@@ -18,10 +15,14 @@ type WatchRequest = FastifyRequest<{ Querystring: { scope?: string; from?: numbe
  * answers 410: relist, then watch from the list's position.
  */
 export function registerWatchRoutes(app: HttpApp, deps: HttpApiDeps): void {
+  const settings = deps.watch ?? defaultWatchSettings;
+  const hub = new WatchHub(settings, deps.log.child({ component: 'watch' }));
+  const unsubscribe = deps.readModel.onChange((change) => hub.publish(change));
+  const metrics = registerWatchMetrics(deps.metrics, hub);
   // An open stream would keep the server from closing: end them all when it closes.
-  const streams = new Set<ServerResponse>();
   app.addHook('preClose', (done) => {
-    for (const raw of streams) raw.end();
+    unsubscribe();
+    hub.close();
     done();
   });
   app.get(
@@ -35,14 +36,21 @@ export function registerWatchRoutes(app: HttpApp, deps: HttpApiDeps): void {
           from: s.integer({ minimum: 0, description: 'deliver changes after this position (Last-Event-ID wins)' }),
         }),
         headers: s.object({ 'last-event-id': s.string({ pattern: '^[0-9]{1,15}$' }) }, [], { additionalProperties: true }),
-        response: { 410: errorSchema },
+        response: { 410: errorSchema, 503: errorSchema },
       },
     },
-    (request: WatchRequest, reply) => watch(deps, request, reply, streams),
+    (request: WatchRequest, reply) => {
+      if (hub.full) {
+        metrics.refused();
+        void reply.header('retry-after', '5');
+        return sendError(reply, 503, 'TooManyWatchers', `this replica already serves ${hub.size} watch streams, its limit (IFREG_WATCH_MAX_STREAMS); retry later or on another replica`);
+      }
+      return watch(deps, hub, request, reply);
+    },
   );
 }
 
-function watch(deps: HttpApiDeps, request: WatchRequest, reply: FastifyReply, streams: Set<ServerResponse>): FastifyReply | undefined {
+function watch(deps: HttpApiDeps, hub: WatchHub, request: WatchRequest, reply: FastifyReply): FastifyReply | undefined {
   const { scope } = request.query;
   const lastEventId = request.headers['last-event-id'];
   const from = typeof lastEventId === 'string' ? Number(lastEventId) : (request.query.from ?? deps.readModel.position);
@@ -52,27 +60,12 @@ function watch(deps: HttpApiDeps, request: WatchRequest, reply: FastifyReply, st
   }
   reply.hijack();
   const raw = reply.raw;
-  raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+  // No chunked encoding: the body ends when the connection does, so every watcher of a change
+  // is sent exactly the same bytes, with no chunk header of its own.
+  raw.removeHeader('transfer-encoding');
+  raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'close', 'x-accel-buffering': 'no' });
   raw.write(`: watching ${scope ?? 'all scopes'} from ${from}\n\n`);
-  const send = (change: Change): void => {
-    // A replica behind `from` (the client came from one further ahead) still applies changes
-    // the client has seen: skip them.
-    if (change.position <= from || (scope !== undefined && change.scope !== scope)) return;
-    raw.write(`id: ${change.position}\nevent: ${change.kind}\ndata: ${JSON.stringify(change)}\n\n`);
-    if (raw.writableLength > MAX_BUFFERED_BYTES) {
-      request.log.warn({ reqId: request.id, scope, position: change.position }, 'watch client too slow, closing its stream');
-      raw.end();
-    }
-  };
   // Backlog and subscription in one synchronous step: no change falls between them.
-  backlog.forEach(send);
-  const unsubscribe = deps.readModel.onChange(send);
-  const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), HEARTBEAT_MS);
-  streams.add(raw);
-  raw.on('close', () => {
-    clearInterval(heartbeat);
-    unsubscribe();
-    streams.delete(raw);
-  });
+  hub.open(raw, scope, from, backlog);
   return undefined;
 }
