@@ -3,6 +3,7 @@ import type { EventStore } from '@ifreg/event-store';
 import type { Logger, Registry } from '@ifreg/platform';
 import type { ReadModelService, RebuildTracker } from '@ifreg/query';
 import type { HttpLimits } from './security';
+import type { ObjectApiDeps } from './objects/object-deps';
 
 /** Writes: present where this process can hand agent messages to the registrar. */
 export interface IngestDeps {
@@ -25,6 +26,8 @@ export interface HttpApiDeps {
   readonly limits?: HttpLimits;
   /** Upper bound of `?wait=true` and `minPosition` waits. */
   readonly maxWaitMs: number;
+  /** Serves interface objects (OID queries and sets) and providers' object streams when given. */
+  readonly objects?: ObjectApiDeps;
   /** Extra readiness condition (e.g. the transport is connected). */
   readonly isReady?: () => boolean;
 }
