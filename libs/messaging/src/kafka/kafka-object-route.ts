@@ -46,7 +46,7 @@ export class KafkaObjectRoute implements RemoteProviders {
       this.requests = new KafkaPartitionReader(kafka, { ...common, topics: [options.requestsTopic] });
       this.requests.on(options.requestsTopic, (message) => this.onRequest(message));
     }
-    this.sender = new KafkaSender(kafka);
+    this.sender = new KafkaSender(kafka, undefined, false);
   }
 
   async start(): Promise<void> {

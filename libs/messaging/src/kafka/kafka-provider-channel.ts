@@ -32,7 +32,7 @@ export class KafkaProviderChannel {
         groupIdPrefix: `ifreg-provider-${options.scope}`,
         maxWaitTimeMs: options.maxWaitTimeMs ?? 500,
       });
-    this.sender = new KafkaSender(kafka);
+    this.sender = new KafkaSender(kafka, undefined, false);
   }
 
   async open(handle: (request: ObjectRequest) => void): Promise<void> {
