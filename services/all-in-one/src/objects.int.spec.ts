@@ -106,7 +106,7 @@ async function rawProvider(base: string, scope: string, providerId: string, onRe
   closers.push(() => void socket.close());
   await new Promise<void>((resolve, reject) => {
     socket.on('message', (data) => {
-      const frame = JSON.parse(data.toString());
+      const frame = JSON.parse(Buffer.from(data as Buffer).toString());
       frames.push(frame);
       if (frame.type === 'ProviderAttached') resolve();
       if (frame.type === 'ObjectRequest') onRequest(frame, socket);

@@ -66,7 +66,7 @@ function startRegistrar(db: string): Promise<ChildProcess> {
   );
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('no "registrar started" within 30 s')), 30_000);
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
       if (line.includes('"registrar started"')) {
         clearTimeout(timer);
         resolve(child);

@@ -1,4 +1,4 @@
-import WebSocket from 'ws';
+import WebSocket, { type RawData } from 'ws';
 import { decodeObjectRequest, type ObjectReply, type ObjectRequest } from '@ifreg/contracts';
 import type { Logger } from '@ifreg/platform';
 import type { ProviderObjectChannel } from './object-channel';
@@ -69,7 +69,7 @@ export class WebSocketObjectChannel implements ProviderObjectChannel {
     this.socket = socket;
     let first = opened;
     socket.on('message', (data) => {
-      const text = data.toString();
+      const text = textOf(data);
       const kind = typeOf(text);
       if (kind === 'ProviderAttached') {
         this.attempts = 0;
@@ -114,3 +114,6 @@ function typeOf(text: string): unknown {
     return undefined;
   }
 }
+
+/** A WebSocket message as text, whichever of ws's shapes it came in. */
+const textOf = (data: RawData): string => (Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data)).toString('utf8');

@@ -10,7 +10,6 @@ import {
   parseOid,
   type InterfaceView,
   type Oid,
-  type RegistryEvent,
 } from '@ifreg/domain';
 import { ObjectBrokerBusyError, ObjectTimeoutError, type ObjectRequestDraft } from '@ifreg/messaging';
 import type { ObjectReply } from '@ifreg/contracts';
@@ -187,9 +186,9 @@ interface SetRecord extends ObjectRequestDraft {
 
 /** Whether the recorded set is this one (a retry), false for another set under the same id; undefined when none is recorded. */
 function sameSet(recorded: RecordedSet, record: SetRecord): boolean | undefined {
-  const event = (recorded.request ?? recorded.answer) as (RegistryEvent & { oid?: Oid; value?: unknown }) | undefined;
-  if (!event || !('luid' in event) || !event.luid) return undefined;
-  return luidHex(event.luid) === luidHex(record.luid) && event.oid?.value === record.oid.value && JSON.stringify(event.value) === JSON.stringify(record.value);
+  const event = recorded.request ?? recorded.answer;
+  if (event?.type !== 'InterfaceObjectSetRequested' && event?.type !== 'InterfaceObjectSetAnswered') return undefined;
+  return luidHex(event.luid) === luidHex(record.luid) && event.oid.value === record.oid.value && JSON.stringify(event.value) === JSON.stringify(record.value);
 }
 
 function send(objects: ObjectApiDeps, kind: 'request' | 'answer', fields: SetRecord & { status?: string; reason?: string; answer?: unknown }): Promise<void> {

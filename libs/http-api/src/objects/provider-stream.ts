@@ -1,6 +1,6 @@
 import websocket from '@fastify/websocket';
 import type { FastifyRequest } from 'fastify';
-import type { WebSocket } from 'ws';
+import type { RawData, WebSocket } from 'ws';
 import { decodeObjectReply, type ObjectRequest } from '@ifreg/contracts';
 import type { HttpApp } from '../app';
 import { sendError } from '../errors';
@@ -57,7 +57,7 @@ export async function registerProviderStream(app: HttpApp, objects: ObjectApiDep
       }, PING_MS);
       socket.on('pong', () => (alive = true));
       socket.on('message', (data) => {
-        const decoded = decodeObjectReply(data.toString());
+        const decoded = decodeObjectReply(textOf(data));
         const refusal = decoded.ok ? (decoded.value.scope === scope && decoded.value.providerId === providerId ? objects.broker.reply(decoded.value, 'websocket') : `this stream is provider ${providerId}'s of scope ${scope}`) : decoded.reason;
         if (refusal) socket.send(JSON.stringify({ type: 'ReplyRefused', requestId: decoded.ok ? decoded.value.requestId : undefined, reason: refusal }));
       });
@@ -71,3 +71,6 @@ export async function registerProviderStream(app: HttpApp, objects: ObjectApiDep
     },
   );
 }
+
+/** A WebSocket message as text, whichever of ws's shapes it came in. */
+const textOf = (data: RawData): string => (Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data)).toString('utf8');
