@@ -138,6 +138,11 @@ describe('interface objects over HTTP, providers on WebSockets', () => {
     expect((await call(url, '/v1/scopes/host-o1/luids/ethernet_1/objects/0x00010288')).body).toMatchObject({ status: 'SUCCESS', value: 'up' });
     expect((await call(url, `/v1/scopes/host-o1/interfaces/${ifIndex}/objects/66185`)).body).toMatchObject({ oid: { name: 'OID_GEN_ALIAS' }, status: 'SUCCESS' });
     expect((await call(url, `/v1/scopes/host-o1/interfaces/${ifIndex}/objects/0x0D010101`)).body).toMatchObject({ oid: { hex: '0x0D010101' }, status: 'NOT_SUPPORTED', reason: 'only alias and admin status here' });
+    const openapi = await call(url, '/openapi.json');
+    expect(Object.keys(openapi.body.paths)).toEqual(
+      expect.arrayContaining(['/v1/scopes/{scope}/interfaces/{ifIndex}/objects/{oid}', '/v1/scopes/{scope}/luids/{luid}/objects/{oid}']),
+    );
+    expect(Object.keys(openapi.body.paths['/v1/scopes/{scope}/interfaces/{ifIndex}/objects/{oid}'])).toEqual(['get', 'put']);
   });
 
   it('answers 404 for an interface that is not registered and 400 with a reason for a bad OID or value', async () => {

@@ -23,13 +23,15 @@ export const providerStreamPath = (scope: string, providerId: string): string =>
  * Object requests over HTTP: the provider holds a WebSocket open to the service, requests come
  * down it and answers go up it. It reconnects with back-off when the service goes away (a
  * request sent meanwhile times out at the caller). `open()` resolves once the service has
- * attached the provider, so a request sent after it reaches the provider.
+ * attached the provider, so a request sent after it reaches the provider; or, when the service
+ * cannot be reached, after the first attempt (it goes on trying: an agent starts without it).
  */
 export class WebSocketObjectChannel implements ProviderObjectChannel {
   private socket: WebSocket | undefined;
   private closed = false;
   private attempts = 0;
   private timer: NodeJS.Timeout | undefined;
+  private refusedWith = 0;
   /** Times the service confirmed the attachment (1 + reconnections). */
   attachments = 0;
 
@@ -37,7 +39,7 @@ export class WebSocketObjectChannel implements ProviderObjectChannel {
 
   open(handle: (request: ObjectRequest) => void): Promise<void> {
     this.closed = false;
-    return new Promise((resolve, reject) => this.connect(handle, resolve, reject));
+    return new Promise((resolve) => this.connect(handle, resolve));
   }
 
   async reply(_request: ObjectRequest, reply: ObjectReply): Promise<void> {
@@ -62,7 +64,7 @@ export class WebSocketObjectChannel implements ProviderObjectChannel {
     });
   }
 
-  private connect(handle: (request: ObjectRequest) => void, opened?: () => void, failed?: (error: Error) => void): void {
+  private connect(handle: (request: ObjectRequest) => void, opened?: () => void): void {
     const { url, scope, providerId, token, log } = this.options;
     const target = `${url.replace(/^http/, 'ws').replace(/\/+$/, '')}${providerStreamPath(scope, providerId)}`;
     const socket = new WebSocket(target, { headers: token ? { authorization: `Bearer ${token}` } : {}, handshakeTimeout: 10_000 });
@@ -73,6 +75,7 @@ export class WebSocketObjectChannel implements ProviderObjectChannel {
       const kind = typeOf(text);
       if (kind === 'ProviderAttached') {
         this.attempts = 0;
+        this.refusedWith = 0;
         this.attachments++;
         first?.();
         first = undefined;
@@ -87,22 +90,22 @@ export class WebSocketObjectChannel implements ProviderObjectChannel {
       else log.warn({ reason: decoded.reason }, 'skipping unreadable object request');
     });
     socket.on('unexpected-response', (_request, response) => {
-      const error = new Error(`the service refused the object stream: HTTP ${response.statusCode}`);
-      // 401/403/404 will not change by retrying: fail the open() instead of looping.
-      if (first && response.statusCode !== undefined && response.statusCode >= 400 && response.statusCode < 500) {
-        this.closed = true;
-        failed?.(error);
-        first = undefined;
-      }
+      // 401/403/404 do not change by retrying soon: say so, and retry at the longest pause.
+      const status = response.statusCode ?? 0;
+      if (status !== this.refusedWith) log.warn({ status, url: target }, 'the service refused the object stream; object requests cannot reach this provider');
+      this.refusedWith = status;
+      if (status >= 400 && status < 500) this.attempts = 16;
       socket.terminate();
     });
     socket.on('error', (error) => log.debug({ err: error }, 'object stream error'));
     socket.on('close', () => {
       if (this.socket === socket) this.socket = undefined;
+      first?.();
+      first = undefined;
       if (this.closed) return;
       const delay = Math.min(250 * 2 ** this.attempts++, this.options.maxBackoffMs ?? 5000);
       log.info({ retryInMs: delay }, 'object stream to the service closed, reconnecting');
-      this.timer = setTimeout(() => this.connect(handle, first, failed), delay);
+      this.timer = setTimeout(() => this.connect(handle, first), delay);
     });
   }
 }
