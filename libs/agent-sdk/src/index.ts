@@ -5,3 +5,5 @@ export * from './transport-registry-client';
 export * from './state-file';
 export * from './provider';
 export * from './linux/linux-agent';
+export * from './linux/linux-objects';
+export * from './objects';

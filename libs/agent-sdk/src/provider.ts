@@ -6,6 +6,10 @@ import { nameBasedUuid } from '@ifreg/platform';
 import { RegistrationError, RegistryClientError, UnexpectedOutcomeError } from './errors';
 import type { RegistryClient, WireMessage } from './registry-client';
 import { emptyState, readStateFile, StateFileError, writeStateFile, type ProviderState } from './state-file';
+import type { ProviderObjectChannel } from './objects/object-channel';
+import type { ObjectHandlers } from './objects/object-handlers';
+import { ObjectServer } from './objects/object-server';
+import type { Logger } from '@ifreg/platform';
 
 export interface ProviderOptions {
   /** Who registers (NdisIfRegisterProvider's provider), e.g. `agent-linux`. */
@@ -197,6 +201,17 @@ export class Provider {
     return new Map(
       Object.entries(state.luids).map(([key, e]) => [key, { luid: { ifType: e.ifType, netLuidIndex: e.netLuidIndex }, registered: e.registered === true }]),
     );
+  }
+
+  /**
+   * Answers the registry's OID queries and sets about this provider's interfaces (NDIS's
+   * ProviderQueryObject / ProviderSetObject): each request arrives on `channel` with the
+   * ProviderIfContext the interface was registered with. Resolves once requests can arrive.
+   */
+  async serveObjects(channel: ProviderObjectChannel, handlers: ObjectHandlers, log: Logger): Promise<ObjectServer> {
+    const server = new ObjectServer({ scope: this.scope, providerId: this.providerId, channel, handlers, log, now: this.now });
+    await server.start();
+    return server;
   }
 
   /** Resolves once every state change so far is on disk. */

@@ -135,7 +135,7 @@ describe('a message with a readable scope and an unacceptable body', () => {
     ['a detection time that is not a time', { ...detected(), detectedAt: 'yesterday' }, /^detectedAt /],
     ['schema version 2', { ...detected(), schemaVersion: 2 }, 'schemaVersion 2 is not supported (supported: 1)'],
     ['no schema version', { ...detected(), schemaVersion: undefined }, /^schemaVersion undefined is not supported/],
-    ['an unknown type', { ...detected(), type: 'InterfaceExploded' }, /^type must be one of InterfaceDetected, InterfaceRemoved, BootEpoch, NetLuidIndexRequested, NetLuidIndexFreeRequested, got "InterfaceExploded"$/],
+    ['an unknown type', { ...detected(), type: 'InterfaceExploded' }, /^type must be one of InterfaceDetected, InterfaceRemoved, BootEpoch, NetLuidIndexRequested, NetLuidIndexFreeRequested, ObjectSetRequested, ObjectSetAnswered, got "InterfaceExploded"$/],
     ['no type', { ...bootEpoch(), type: undefined }, /^type must be one of .*, got undefined$/],
   ])('is rejected with a reason naming the field, given %s', (_, body, reason) => {
     // given: JSON.stringify drops undefined fields, which is how "missing" is written here

@@ -1,2 +1,3 @@
 export * from './schemas';
 export * from './decode';
+export * from './objects';

@@ -3,6 +3,8 @@ import {
   CONNECTION_TYPES,
   DIRECTION_TYPES,
   FAILURE_STATUSES,
+  OBJECT_STATUSES,
+  SET_REQUEST_ID_PATTERN,
   MAX_FRIENDLY_NAME,
   MAX_IF_INDEX,
   MAX_IF_TYPE,
@@ -119,12 +121,50 @@ export const netLuidIndexFreeRequestedSchema = {
   properties: { ...envelope('NetLuidIndexFreeRequested'), providerId: text(128), luid: luidSchema },
 } as const;
 
+/** An OID: its 32-bit value, and its NDIS name when known. */
+export const oidSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['value'],
+  properties: { value: { type: 'integer', minimum: 1, maximum: UINT32_MAX }, name: { type: 'string', pattern: '^OID_[A-Z0-9_]{1,60}$' } },
+} as const;
+export const objectStatusSchema = { enum: OBJECT_STATUSES } as const;
+export const setRequestIdSchema = { type: 'string', pattern: SET_REQUEST_ID_PATTERN.source } as const;
+const objectSetFields = {
+  providerId: text(128),
+  luid: luidSchema,
+  ifIndex: { type: 'integer', minimum: 1, maximum: MAX_IF_INDEX },
+  oid: oidSchema,
+  value: {},
+  requestId: setRequestIdSchema,
+  caller: text(256),
+} as const;
+const objectSetRequired = ['type', 'schemaVersion', 'messageId', 'scope', 'providerId', 'luid', 'ifIndex', 'oid', 'value', 'requestId', 'caller'] as const;
+
+export const objectSetRequestedSchema = {
+  $id: id('ObjectSetRequested'),
+  type: 'object',
+  additionalProperties: false,
+  required: objectSetRequired,
+  properties: { ...envelope('ObjectSetRequested'), ...objectSetFields },
+} as const;
+
+export const objectSetAnsweredSchema = {
+  $id: id('ObjectSetAnswered'),
+  type: 'object',
+  additionalProperties: false,
+  required: [...objectSetRequired, 'status'],
+  properties: { ...envelope('ObjectSetAnswered'), ...objectSetFields, status: objectStatusSchema, reason: { type: 'string', maxLength: 1024 }, answer: {} },
+} as const;
+
 export const MESSAGE_SCHEMAS = {
   InterfaceDetected: interfaceDetectedSchema,
   InterfaceRemoved: interfaceRemovedSchema,
   BootEpoch: bootEpochSchema,
   NetLuidIndexRequested: netLuidIndexRequestedSchema,
   NetLuidIndexFreeRequested: netLuidIndexFreeRequestedSchema,
+  ObjectSetRequested: objectSetRequestedSchema,
+  ObjectSetAnswered: objectSetAnsweredSchema,
 } as const;
 
 const eventBase = (type: string, extra: readonly string[]) => ({
@@ -145,6 +185,12 @@ const eventBase = (type: string, extra: readonly string[]) => ({
     info: { type: 'object' },
   },
 });
+
+/** The set events: the base fields, with an object's status instead of a registration's. */
+const objectSetEvent = (type: string, extra: readonly string[]) => {
+  const base = eventBase(type, ['ifIndex', 'luid', 'providerId', 'oid', 'value', 'requestId', 'caller', ...extra]);
+  return { ...base, properties: { ...base.properties, oid: oidSchema, status: objectStatusSchema, requestId: setRequestIdSchema, caller: { type: 'string' }, value: {}, answer: {} } };
+};
 
 /** Events as recorded and published on the outcomes topic. Open to new optional fields. */
 export const EVENT_SCHEMAS = {
@@ -167,4 +213,6 @@ export const EVENT_SCHEMAS = {
   },
   NetLuidIndexAllocated: { $id: id('NetLuidIndexAllocated'), ...eventBase('NetLuidIndexAllocated', ['luid', 'providerId']) },
   NetLuidIndexFreed: { $id: id('NetLuidIndexFreed'), ...eventBase('NetLuidIndexFreed', ['luid', 'providerId']) },
+  InterfaceObjectSetRequested: { $id: id('InterfaceObjectSetRequested'), ...objectSetEvent('InterfaceObjectSetRequested', []) },
+  InterfaceObjectSetAnswered: { $id: id('InterfaceObjectSetAnswered'), ...objectSetEvent('InterfaceObjectSetAnswered', ['status']) },
 } as const;

@@ -3,6 +3,7 @@ import type { InterfaceRegistered, RegistrationFailed, RegistryEvent, FailureSta
 import { completeInfo, sameInfo } from './interface-info';
 import { checkLuid, luidHex, luidName, type NetLuid } from './luid';
 import type { BootEpoch, Command, InterfaceDetected, InterfaceRemoved, MessageRejected, NetLuidIndexFreeRequested, NetLuidIndexRequested } from './messages';
+import { recordObjectSet } from './decide-object-set';
 import { holderOf, peekLuidIndex } from './luid-allocations';
 import type { RegistryState } from './state';
 
@@ -32,6 +33,9 @@ export function decide(state: RegistryState, command: Command): Decision {
       return allocateLuidIndex(state, message, command.receivedAt);
     case 'NetLuidIndexFreeRequested':
       return freeLuidIndexOf(state, message, command.receivedAt);
+    case 'ObjectSetRequested':
+    case 'ObjectSetAnswered':
+      return recordObjectSet(state, message, command.receivedAt);
     case 'MessageRejected':
       return reject(state, message, command.receivedAt);
     default:
@@ -167,7 +171,7 @@ function reject(state: RegistryState, msg: MessageRejected, at: string): Decisio
   return failed(state, msg.messageType, msg.messageId, 'INVALID_PARAMETER', msg.reason, at, msg.luid);
 }
 
-function failed(
+export function failed(
   state: RegistryState,
   messageType: string,
   causationId: string,

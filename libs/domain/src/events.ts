@@ -1,5 +1,6 @@
 import type { NetIfInformation } from './interface-info';
 import type { NetLuid } from './luid';
+import type { ObjectStatus, Oid } from './objects';
 
 /** Events recorded in stream `registry-<scope>` (DESIGN.md §2.2). */
 export interface BootEpochStarted {
@@ -89,6 +90,30 @@ export interface NetLuidIndexFreed {
   readonly at: string;
 }
 
+/** A set of an interface object was asked for (DESIGN §2.10): who, what, with which request id. */
+export interface InterfaceObjectSetRequested {
+  readonly type: 'InterfaceObjectSetRequested';
+  readonly scope: string;
+  readonly epoch: number;
+  readonly ifIndex: number;
+  readonly luid: NetLuid;
+  readonly providerId: string;
+  readonly oid: Oid;
+  readonly value: unknown;
+  readonly requestId: string;
+  readonly caller: string;
+  readonly causationId: string;
+  readonly at: string;
+}
+
+/** The provider answered that set: the request again, with its NDIS-style status. */
+export interface InterfaceObjectSetAnswered extends Omit<InterfaceObjectSetRequested, 'type'> {
+  readonly type: 'InterfaceObjectSetAnswered';
+  readonly status: ObjectStatus;
+  readonly reason?: string;
+  readonly answer?: unknown;
+}
+
 export type RegistryEvent =
   | BootEpochStarted
   | InterfaceRegistered
@@ -96,7 +121,9 @@ export type RegistryEvent =
   | InterfaceDeregistered
   | InterfaceRedetected
   | NetLuidIndexAllocated
-  | NetLuidIndexFreed;
+  | NetLuidIndexFreed
+  | InterfaceObjectSetRequested
+  | InterfaceObjectSetAnswered;
 export const REGISTRY_EVENT_TYPES: readonly RegistryEvent['type'][] = [
   'BootEpochStarted',
   'InterfaceRegistered',
@@ -105,4 +132,6 @@ export const REGISTRY_EVENT_TYPES: readonly RegistryEvent['type'][] = [
   'InterfaceRedetected',
   'NetLuidIndexAllocated',
   'NetLuidIndexFreed',
+  'InterfaceObjectSetRequested',
+  'InterfaceObjectSetAnswered',
 ];

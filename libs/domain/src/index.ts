@@ -4,6 +4,7 @@ export * from './interface-info';
 export * from './allocator';
 export * from './luid-allocations';
 export * from './scope';
+export * from './objects';
 export * from './messages';
 export * from './events';
 export * from './state';

@@ -1,5 +1,6 @@
 import type { NetIfInformationInput } from './interface-info';
 import type { NetLuid } from './luid';
+import type { ObjectStatus, Oid } from './objects';
 
 /** Messages agents send (DESIGN.md §2.1). Already schema-checked when they reach `decide`. */
 export interface InterfaceDetected {
@@ -60,7 +61,42 @@ export interface NetLuidIndexFreeRequested {
   readonly luid: NetLuid;
 }
 
-export type AgentMessage = InterfaceDetected | InterfaceRemoved | BootEpoch | NetLuidIndexRequested | NetLuidIndexFreeRequested;
+/**
+ * A caller asked (through the API) to set an interface object: recorded before the provider
+ * is asked, so every attempt is on record. Its messageId is objectSetMessageIds(requestId).request.
+ */
+export interface ObjectSetRequested {
+  readonly type: 'ObjectSetRequested';
+  readonly messageId: string;
+  readonly scope: string;
+  readonly providerId: string;
+  readonly luid: NetLuid;
+  readonly ifIndex: number;
+  readonly oid: Oid;
+  readonly value: unknown;
+  /** The caller's id of the set; a retry carries it again. */
+  readonly requestId: string;
+  /** Who asked, as far as the API knows: a token's identity or a remote address. */
+  readonly caller: string;
+}
+
+/** The provider's answer to that set. Its messageId is objectSetMessageIds(requestId).answer. */
+export interface ObjectSetAnswered extends Omit<ObjectSetRequested, 'type'> {
+  readonly type: 'ObjectSetAnswered';
+  readonly status: ObjectStatus;
+  readonly reason?: string;
+  /** The value the provider answered with, if any. */
+  readonly answer?: unknown;
+}
+
+export type AgentMessage =
+  | InterfaceDetected
+  | InterfaceRemoved
+  | BootEpoch
+  | NetLuidIndexRequested
+  | NetLuidIndexFreeRequested
+  | ObjectSetRequested
+  | ObjectSetAnswered;
 export type RegistrarMessage = AgentMessage | MessageRejected;
 
 /** A message plus the time the registrar received it: the domain's only clock. */

@@ -1,6 +1,7 @@
 import { type IndexAllocator, createAllocator, markUsed, release, MAX_IF_INDEX } from './allocator';
 import type { InterfaceRegistered, RegistryEvent } from './events';
 import { luidHex } from './luid';
+import { objectSetMessageIds } from './objects';
 import { createLuidAllocations, freeLuidIndex, holdLuidIndex, type LuidAllocations } from './luid-allocations';
 
 export interface RegistryOptions {
@@ -91,6 +92,12 @@ export function evolve(state: RegistryState, event: RegistryEvent): RegistryStat
     case 'NetLuidIndexFreed':
       freeLuidIndex(state.luidIndexes, event.luid.ifType, event.luid.netLuidIndex);
       break;
+    case 'InterfaceObjectSetAnswered': {
+      // A retried set request is answered with its answer from now on, not asked again.
+      const request = objectSetMessageIds(event.requestId).request;
+      if (state.outcomes.has(request)) state.outcomes.set(request, event);
+      break;
+    }
     default:
       break;
   }
@@ -115,6 +122,10 @@ function remember(state: RegistryState, event: RegistryEvent): void {
 
 /** The answer an agent gets for the message that caused `event` (also for an event read back from the store). */
 export function outcomeOf(state: RegistryState, event: RegistryEvent): RegistryEvent {
+  if (event.type === 'InterfaceObjectSetRequested') {
+    const answer = state.outcomes.get(objectSetMessageIds(event.requestId).answer);
+    return answer?.type === 'InterfaceObjectSetAnswered' ? answer : event;
+  }
   if (event.type !== 'InterfaceRedetected') return event;
   const registration = state.byLuid.get(luidHex(event.luid));
   return registration && event.epoch === state.epoch ? { ...registration, causationId: event.causationId } : event;

@@ -1,2 +1,3 @@
 export * from './linux-types';
 export * from './read-host-interfaces';
+export * from './link-state';

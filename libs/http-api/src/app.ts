@@ -12,6 +12,8 @@ import { registerAdminRoutes } from './routes/admin-routes';
 import { registerHistoryRoutes } from './routes/history-routes';
 import { registerPageRoutes } from './routes/page-routes';
 import { clientErrorHandler, defaultHttpLimits, guardWrites, type HttpLimits } from './security';
+import { registerObjectRoutes } from './objects/object-routes';
+import { registerProviderStream } from './objects/provider-stream';
 
 export type HttpApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger>;
 
@@ -30,6 +32,10 @@ export async function buildHttpApi(deps: HttpApiDeps): Promise<HttpApp> {
   registerPageRoutes(app);
   if (deps.ingest) registerIngestRoutes(app, deps, deps.ingest);
   if (deps.rebuild) registerAdminRoutes(app, deps.rebuild);
+  if (deps.objects) {
+    await registerProviderStream(app, deps.objects, deps.token);
+    registerObjectRoutes(app, deps, deps.objects);
+  }
   return app;
 }
 

@@ -4,6 +4,7 @@ import type { Logger, Registry } from '@ifreg/platform';
 import type { ReadModelService, RebuildTracker } from '@ifreg/query';
 import type { HttpLimits } from './security';
 import type { WatchSettings } from './watch/watch-settings';
+import type { ObjectApiDeps } from './objects/object-deps';
 
 /** Writes: present where this process can hand agent messages to the registrar. */
 export interface IngestDeps {
@@ -28,6 +29,8 @@ export interface HttpApiDeps {
   readonly watch?: WatchSettings;
   /** Upper bound of `?wait=true` and `minPosition` waits. */
   readonly maxWaitMs: number;
+  /** Serves interface objects (OID queries and sets) and providers' object streams when given. */
+  readonly objects?: ObjectApiDeps;
   /** Extra readiness condition (e.g. the transport is connected). */
   readonly isReady?: () => boolean;
 }

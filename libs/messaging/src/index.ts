@@ -3,3 +3,4 @@ export * from './in-process-transport';
 export * from './outcome-waiter';
 export * from './kafka';
 export * from './kafka-env';
+export * from './objects';

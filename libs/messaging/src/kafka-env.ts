@@ -16,6 +16,8 @@ export const kafkaEnvSchema = z.object({
   IFREG_TOPIC_AGENT_MESSAGES: topic(defaultKafkaTopics.agentMessages),
   IFREG_TOPIC_OUTCOMES: topic(defaultKafkaTopics.outcomes),
   IFREG_TOPIC_DEAD_LETTERS: topic(defaultKafkaTopics.deadLetters),
+  IFREG_TOPIC_OBJECT_REQUESTS: topic(defaultKafkaTopics.objectRequests),
+  IFREG_TOPIC_OBJECT_REPLIES: topic(defaultKafkaTopics.objectReplies),
   // TLS and SASL (docs/security.md). Files are read at start-up; secrets may come from *_FILE.
   IFREG_KAFKA_TLS: env.bool(false),
   IFREG_KAFKA_TLS_CA_FILE: env.file(),
@@ -90,6 +92,8 @@ export function kafkaSettingsFromEnv(c: KafkaEnv, defaultClientId: string): Kafk
       agentMessages: c.IFREG_TOPIC_AGENT_MESSAGES,
       outcomes: c.IFREG_TOPIC_OUTCOMES,
       deadLetters: c.IFREG_TOPIC_DEAD_LETTERS,
+      objectRequests: c.IFREG_TOPIC_OBJECT_REQUESTS,
+      objectReplies: c.IFREG_TOPIC_OBJECT_REPLIES,
     },
     ...(tls ? { tls } : {}),
     ...(sasl ? { sasl } : {}),

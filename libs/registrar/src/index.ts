@@ -4,3 +4,4 @@ export * from './registrar-service';
 export * from './metrics';
 export * from './fingerprint';
 export * from './recorded-messages';
+export * from './object-sets';

@@ -3,6 +3,7 @@
 import { getJson, scopePath } from './api.js';
 import { count, esc, ifTypeName, luidDecimal, time } from './format.js';
 import { stateHref } from './url-state.js';
+import { renderObjects } from './objects.js';
 
 /** Nested values (physicalLocation) flattened to `physicalLocation.busNumber` rows. */
 function infoRows(info, prefix = '') {
@@ -36,6 +37,8 @@ function summary(event) {
     case 'RegistrationFailed': return `failed: ${event.status}: ${event.reason}`;
     case 'NetLuidIndexAllocated': return `NetLuidIndex allocated to ${event.providerId}`;
     case 'NetLuidIndexFreed': return 'NetLuidIndex freed';
+    case 'InterfaceObjectSetRequested': return `set of ${event.oid.name ?? event.oid.value} to ${JSON.stringify(event.value)} asked by ${event.caller} (request ${event.requestId})`;
+    case 'InterfaceObjectSetAnswered': return `set of ${event.oid.name ?? event.oid.value} to ${JSON.stringify(event.value)}: ${event.status}${event.reason ? `: ${event.reason}` : ''} (request ${event.requestId})`;
     default: return event.type;
   }
 }
@@ -67,10 +70,14 @@ export async function renderDetail(section, state, item, signal, { loading = fal
     + (item ? '' : `<p class="muted">${loading ? 'Reading the list…' : `Not registered in scope ${esc(state.scope)} ${esc(where)}.`}</p>`)
     + '<div class="detail-grid"><section aria-labelledby="forms-title"><h3 id="forms-title">NET_LUID</h3><div id="luid-forms"></div></section>'
     + (item ? `<section aria-labelledby="info-title"><h3 id="info-title">NET_IF_INFORMATION</h3><div class="table-wrap" tabindex="0" role="region" aria-label="Table of NET_IF_INFORMATION"><table class="info"><tbody>${infoRows(item.info).join('')}</tbody></table></div></section>` : '')
-    + '</div><section aria-labelledby="history-title"><h3 id="history-title">History in this scope</h3><p id="history-note" class="muted">Loading…</p>'
+    + '</div>'
+    + (item && !state.asOf ? '<section id="objects" aria-labelledby="objects-title"></section>' : '')
+    + '<section aria-labelledby="history-title"><h3 id="history-title">History in this scope</h3><p id="history-note" class="muted">Loading…</p>'
     + '<div class="table-wrap" tabindex="0" role="region" aria-label="Table of events"><table class="history"><thead><tr><th scope="col">Position</th><th scope="col">At</th><th scope="col">Epoch</th><th scope="col">Event</th><th scope="col">List</th></tr></thead>'
     + '<tbody id="history-rows"></tbody></table></div><button id="history-more" type="button" hidden>Load more</button></section>';
   if (item) section.querySelector('#luid-forms').innerHTML = luidForms(item.luid, item);
+  const objects = section.querySelector('#objects');
+  if (objects) renderObjects(objects, state, item, () => signal.aborted || render !== renders);
   await loadHistory(section, state, item, 0, () => signal.aborted || render !== renders);
 }
 

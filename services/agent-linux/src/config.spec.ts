@@ -24,6 +24,7 @@ describe('the configuration from the environment', () => {
       host: { sysRoot: '/sys/class/net', bootIdPath: '/proc/sys/kernel/random/boot_id', machineIdPath: '/etc/machine-id' },
       pollMs: 2000,
       timeoutMs: 10_000,
+      objects: { allowSets: false, ipCommand: ['ip'] },
       http: { port: 8083, host: '127.0.0.1' },
       log: { level: 'info', pretty: false },
     });

@@ -26,6 +26,10 @@ const envShape = (host: string) =>
       IFREG_MACHINE_ID_PATH: z.string().min(1).default('/etc/machine-id'),
       IFREG_AGENT_POLL_MS: env.int(2000, 50, 3_600_000),
       IFREG_AGENT_TIMEOUT_MS: env.int(10_000, 100, 60_000),
+      // Sets of admin status and alias through `ip`: off unless enabled (they need CAP_NET_ADMIN).
+      IFREG_AGENT_OBJECT_SETS: env.bool(false),
+      // The network namespace of the interfaces read through IFREG_SYSFS, when it is not the agent's own.
+      IFREG_AGENT_NETNS: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be a network namespace name').optional(),
       IFREG_HTTP_PORT: env.port(8083),
       IFREG_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
       IFREG_LOG_LEVEL: env.logLevel(),
@@ -50,6 +54,7 @@ const schema = (host: string) =>
         host: { sysRoot: c.IFREG_SYSFS, bootIdPath: c.IFREG_BOOT_ID_PATH, machineIdPath: c.IFREG_MACHINE_ID_PATH },
         pollMs: c.IFREG_AGENT_POLL_MS,
         timeoutMs: c.IFREG_AGENT_TIMEOUT_MS,
+        objects: { allowSets: c.IFREG_AGENT_OBJECT_SETS, ipCommand: c.IFREG_AGENT_NETNS === undefined ? ['ip'] : ['ip', '-n', c.IFREG_AGENT_NETNS] },
         http: { port: c.IFREG_HTTP_PORT, host: c.IFREG_HTTP_HOST },
         log: { level: c.IFREG_LOG_LEVEL, pretty: c.IFREG_LOG_PRETTY },
       };

@@ -1,6 +1,6 @@
 import { Container, ContainerModule } from 'inversify';
-import { HttpRegistryClient, TransportRegistryClient, LinuxAgent, Provider } from '@ifreg/agent-sdk';
-import { KafkaAgentProducer, KafkaOutcomeSource, createKafka, type KafkaSettings } from '@ifreg/messaging';
+import { HttpRegistryClient, TransportRegistryClient, LinuxAgent, Provider, WebSocketObjectChannel } from '@ifreg/agent-sdk';
+import { KafkaAgentProducer, KafkaOutcomeSource, KafkaPartitionReader, KafkaProviderChannel, createKafka, type KafkaSettings } from '@ifreg/messaging';
 import { Lifecycle, createLogger } from '@ifreg/platform';
 
 import type { AgentLinuxConfig } from './config';
@@ -15,6 +15,13 @@ const platformModule = (config: AgentLinuxConfig) =>
 
 const httpModule = (url: string, token: string | undefined) =>
   new ContainerModule(({ bind }) => {
+    // Object requests come down a WebSocket the agent holds open to the service.
+    bind(TOKENS.ObjectChannel)
+      .toDynamicValue((ctx) => {
+        const config = ctx.get(TOKENS.Config);
+        return new WebSocketObjectChannel({ url, scope: config.scope, providerId: config.providerId, log: ctx.get(TOKENS.Logger), ...(token === undefined ? {} : { token }) });
+      })
+      .inSingletonScope();
     bind(TOKENS.RegistryClient)
       .toDynamicValue((ctx) => new HttpRegistryClient({ url, ...(token === undefined ? {} : { token }), timeoutMs: ctx.get(TOKENS.Config).timeoutMs }))
       .inSingletonScope();
@@ -23,17 +30,33 @@ const httpModule = (url: string, token: string | undefined) =>
 const kafkaModule = (settings: KafkaSettings) =>
   new ContainerModule(({ bind }) => {
     bind(TOKENS.Kafka).toDynamicValue((ctx) => createKafka(settings, ctx.get(TOKENS.Logger))).inSingletonScope();
+    // One consumer for everything addressed to this scope: the partition of its outcomes and
+    // of its object requests, never the whole fleet's traffic.
+    bind(TOKENS.Reader)
+      .toDynamicValue((ctx) => {
+        const config = ctx.get(TOKENS.Config);
+        return new KafkaPartitionReader(ctx.get(TOKENS.Kafka), {
+          topics: [settings.topics.outcomes, settings.topics.objectRequests],
+          keys: [config.scope],
+          log: ctx.get(TOKENS.Logger),
+          groupIdPrefix: `ifreg-agent-linux-${config.scope}`,
+          maxWaitTimeMs: 500,
+        });
+      })
+      .inSingletonScope();
     bind(TOKENS.RegistryClient)
       .toDynamicValue((ctx) => {
         const kafka = ctx.get(TOKENS.Kafka);
         const config = ctx.get(TOKENS.Config);
         return new TransportRegistryClient({
           producer: new KafkaAgentProducer(kafka, { topic: settings.topics.agentMessages, defaultSource: config.providerId }),
-          // A group of its own per process: every outcome is seen, the agent's among them.
-          outcomes: new KafkaOutcomeSource(kafka, { topic: settings.topics.outcomes, log: ctx.get(TOKENS.Logger), groupIdPrefix: `ifreg-agent-linux-${config.scope}` }),
+          outcomes: new KafkaOutcomeSource(kafka, { topic: settings.topics.outcomes, log: ctx.get(TOKENS.Logger), reader: ctx.get(TOKENS.Reader) }),
           timeoutMs: config.timeoutMs,
         });
       })
+      .inSingletonScope();
+    bind(TOKENS.ObjectChannel)
+      .toDynamicValue((ctx) => new KafkaProviderChannel(ctx.get(TOKENS.Kafka), { requestsTopic: settings.topics.objectRequests, scope: ctx.get(TOKENS.Config).scope, log: ctx.get(TOKENS.Logger), reader: ctx.get(TOKENS.Reader) }))
       .inSingletonScope();
   });
 

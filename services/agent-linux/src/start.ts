@@ -1,6 +1,7 @@
 import { buildOpsServer } from '@ifreg/http-api';
-import { createMetricsRegistry, metric } from '@ifreg/platform';
-import type { LinuxAgent, SyncReport } from '@ifreg/agent-sdk';
+import { createMetricsRegistry, metric, type Logger } from '@ifreg/platform';
+import { LinuxObjects, type LinuxAgent, type SyncReport } from '@ifreg/agent-sdk';
+import { createKafka, ensureTopics, type KafkaSettings } from '@ifreg/messaging';
 import type { AgentLinuxConfig } from './config';
 import { createContainer } from './container';
 import { TOKENS } from './tokens';
@@ -26,12 +27,24 @@ export async function startAgentLinux(config: AgentLinuxConfig, options: { handl
 
   const client = container.get(TOKENS.RegistryClient);
   const agent = container.get(TOKENS.Agent);
+  const provider = container.get(TOKENS.Provider);
   let initial;
   try {
+    if (config.transport.kind === 'kafka') await ensureObjectTopics(config.transport.kafka, log);
     lifecycle.onStop('registry client', () => client.close());
     await client.connect();
     initial = await agent.start();
     lifecycle.onStop('polling', () => agent.stop());
+    const objects = new LinuxObjects({
+      sysRoot: config.host.sysRoot,
+      allowSets: config.objects.allowSets,
+      setsDisabledReason: 'sets are off on this agent; IFREG_AGENT_OBJECT_SETS=true enables them',
+      ipCommand: config.objects.ipCommand,
+    });
+    const server = await provider.serveObjects(container.get(TOKENS.ObjectChannel), objects, log.child({ component: 'objects' }));
+    lifecycle.onStop('objects', () => server.stop());
+    const sampler = setInterval(() => void objects.sample().catch(() => undefined), config.pollMs);
+    lifecycle.onStop('objects sampler', () => clearInterval(sampler));
   } catch (error) {
     await lifecycle.stop(); // what did start is closed again
     throw error;
@@ -44,6 +57,17 @@ export async function startAgentLinux(config: AgentLinuxConfig, options: { handl
   await ops.listen({ port: config.http.port, host: config.http.host });
   lifecycle.onStop('http', () => ops.close());
   const transport = config.transport.kind === 'kafka' ? { kind: 'kafka', brokers: config.transport.kafka.brokers } : { kind: 'http', url: config.transport.url };
-  log.info({ scope: config.scope, transport, stateFile: config.stateFile, sysRoot: config.host.sysRoot, pollMs: config.pollMs, interfaces: agent.interfaces.size, ...initial }, 'agent-linux started');
+  log.info({ scope: config.scope, transport, objectSets: config.objects.allowSets, stateFile: config.stateFile, sysRoot: config.host.sysRoot, pollMs: config.pollMs, interfaces: agent.interfaces.size, ...initial }, 'agent-linux started');
   return { scope: config.scope, agent, initial, stop: () => lifecycle.stop() };
+}
+
+/** The object topics, if no query service made them yet: the agent reads one partition of them. */
+async function ensureObjectTopics(settings: KafkaSettings, log: Logger): Promise<void> {
+  const admin = createKafka(settings, log).admin();
+  await admin.connect();
+  try {
+    await ensureTopics(admin, [settings.topics.outcomes, settings.topics.objectRequests, settings.topics.objectReplies], settings.partitions);
+  } finally {
+    await admin.disconnect();
+  }
 }

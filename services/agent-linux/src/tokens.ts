@@ -1,6 +1,7 @@
 import type { ServiceIdentifier } from 'inversify';
 import type { Kafka } from 'kafkajs';
-import type { Provider, RegistryClient } from '@ifreg/agent-sdk';
+import type { ProviderObjectChannel, Provider, RegistryClient } from '@ifreg/agent-sdk';
+import type { KafkaPartitionReader } from '@ifreg/messaging';
 import type { Lifecycle, Logger } from '@ifreg/platform';
 import type { LinuxAgent } from '@ifreg/agent-sdk';
 import type { AgentLinuxConfig } from './config';
@@ -12,7 +13,9 @@ export const TOKENS = {
   Logger: token<Logger>('Logger'),
   Lifecycle: token<Lifecycle>('Lifecycle'),
   Kafka: token<Kafka>('Kafka'),
+  Reader: token<KafkaPartitionReader>('Reader'),
   RegistryClient: token<RegistryClient>('RegistryClient'),
   Provider: token<Provider>('Provider'),
   Agent: token<LinuxAgent>('Agent'),
+  ObjectChannel: token<ProviderObjectChannel>('ObjectChannel'),
 } as const;

@@ -18,6 +18,10 @@ const envSchema = z.object({
   IFREG_SYSFS: z.string().min(1).default('/sys/class/net'),
   IFREG_HOST_SCOPE: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 characters of [A-Za-z0-9._-]').default('local'),
   IFREG_WATCH_HISTORY: env.int(10_000, 0, 10_000_000),
+  // How long an OID query or set waits for its provider by default.
+  IFREG_OBJECT_TIMEOUT_MS: env.int(5000, 1, 60_000),
+  // Sets on this host's own interfaces (admin status, alias) through its host agent: off unless enabled.
+  IFREG_HOST_OBJECT_SETS: env.bool(false),
   IFREG_LOG_LEVEL: env.logLevel(),
   IFREG_LOG_PRETTY: env.bool(false),
 });
@@ -30,7 +34,8 @@ const schema = envSchema.transform((c) => ({
   store: storeSettings(c),
   registry: { maxIfIndex: c.IFREG_MAX_IF_INDEX, dedupeWindow: c.IFREG_DEDUPE_WINDOW },
   scopeCacheEntries: c.IFREG_REGISTRAR_CACHE_ENTRIES,
-  host: { register: c.IFREG_REGISTER_HOST, scope: c.IFREG_HOST_SCOPE, pollMs: c.IFREG_HOST_POLL_MS, stateFile: c.IFREG_HOST_STATE, sysRoot: c.IFREG_SYSFS },
+  host: { register: c.IFREG_REGISTER_HOST, scope: c.IFREG_HOST_SCOPE, pollMs: c.IFREG_HOST_POLL_MS, stateFile: c.IFREG_HOST_STATE, sysRoot: c.IFREG_SYSFS, objectSets: c.IFREG_HOST_OBJECT_SETS },
+  objectTimeoutMs: c.IFREG_OBJECT_TIMEOUT_MS,
   watchHistory: c.IFREG_WATCH_HISTORY,
   log: { level: c.IFREG_LOG_LEVEL, pretty: c.IFREG_LOG_PRETTY },
 }));

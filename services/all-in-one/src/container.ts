@@ -1,10 +1,10 @@
 import { Container, ContainerModule } from 'inversify';
 import type { EventStore } from '@ifreg/event-store';
 import { buildHttpApi } from '@ifreg/http-api';
-import { InProcessTransport, OutcomeWaiter } from '@ifreg/messaging';
+import { InProcessTransport, ObjectBroker, OutcomeWaiter } from '@ifreg/messaging';
 import { Lifecycle, createLogger, createMetricsRegistry, type Logger } from '@ifreg/platform';
 import { ReadModelService, RebuildTracker, registerProjectionMetrics } from '@ifreg/query';
-import { RegistrarService, ScopeCache, createRegistrarMetrics } from '@ifreg/registrar';
+import { RegistrarService, ScopeCache, createRegistrarMetrics, findRecordedSet } from '@ifreg/registrar';
 import type { AllInOneConfig } from './config';
 import { TOKENS } from './tokens';
 
@@ -30,6 +30,9 @@ const transportModule = new ContainerModule(({ bind }) => {
     })
     .inSingletonScope();
   bind(TOKENS.OutcomeWaiter).toDynamicValue((ctx) => new OutcomeWaiter(ctx.get(TOKENS.Transport))).inSingletonScope();
+  bind(TOKENS.ObjectBroker)
+    .toDynamicValue((ctx) => new ObjectBroker({ log: ctx.get(TOKENS.Logger).child({ component: 'objects' }), metrics: ctx.get(TOKENS.Metrics) }))
+    .inSingletonScope();
 });
 
 const registrarModule = new ContainerModule(({ bind }) => {
@@ -68,6 +71,13 @@ const queryModule = new ContainerModule(({ bind }) => {
         store: ctx.get(TOKENS.EventStore),
         ingest: { producer: ctx.get(TOKENS.Transport), waiter: ctx.get(TOKENS.OutcomeWaiter) },
         rebuild: new RebuildTracker(ctx.get(TOKENS.ReadModel), ctx.get(TOKENS.Logger)),
+        objects: {
+          broker: ctx.get(TOKENS.ObjectBroker),
+          // Sets are recorded through the same in-process path as every agent message.
+          records: ctx.get(TOKENS.Transport),
+          recordedSet: (scope, requestId) => findRecordedSet(ctx.get(TOKENS.EventStore), scope, requestId),
+          timeoutMs: ctx.get(TOKENS.Config).objectTimeoutMs,
+        },
         metrics: ctx.get(TOKENS.Metrics),
         log: ctx.get(TOKENS.Logger),
         token: http.token,

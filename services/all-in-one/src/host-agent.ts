@@ -1,6 +1,6 @@
 import { dirname, join } from 'node:path';
-import { LinuxAgent, Provider, TransportRegistryClient, type SyncReport } from '@ifreg/agent-sdk';
-import type { InProcessTransport } from '@ifreg/messaging';
+import { BrokerObjectChannel, LinuxAgent, LinuxObjects, Provider, TransportRegistryClient, type SyncReport } from '@ifreg/agent-sdk';
+import type { InProcessTransport, ObjectBroker } from '@ifreg/messaging';
 import type { Lifecycle, Logger } from '@ifreg/platform';
 import type { AllInOneConfig } from './config';
 
@@ -8,8 +8,9 @@ import type { AllInOneConfig } from './config';
  * This host as a provider inside the all-in-one: the Linux agent's code (NET_LUIDs from the
  * registry, kept in a state file beside the store; BootEpoch when the boot id changed;
  * /sys/class/net followed by polling) over the in-process transport instead of Kafka/HTTP.
+ * It answers OID queries about its interfaces; sets only when IFREG_HOST_OBJECT_SETS is on.
  */
-export async function startHostAgent(config: AllInOneConfig, transport: InProcessTransport, log: Logger, lifecycle: Lifecycle): Promise<SyncReport> {
+export async function startHostAgent(config: AllInOneConfig, transport: InProcessTransport, broker: ObjectBroker, log: Logger, lifecycle: Lifecycle): Promise<SyncReport> {
   const client = new TransportRegistryClient({
     producer: { send: (messages) => transport.send(messages), connect: async () => undefined, disconnect: async () => undefined },
     outcomes: { onOutcome: (listener) => transport.onOutcome(listener), start: async () => undefined, stop: async () => undefined },
@@ -32,6 +33,15 @@ export async function startHostAgent(config: AllInOneConfig, transport: InProces
   });
   await client.connect();
   lifecycle.onStop('host agent client', () => client.close());
+  const objects = new LinuxObjects({
+    sysRoot: config.host.sysRoot,
+    allowSets: config.host.objectSets,
+    setsDisabledReason: "sets on this host's own interfaces are off; IFREG_HOST_OBJECT_SETS=true enables them",
+  });
+  const server = await provider.serveObjects(new BrokerObjectChannel(broker, config.host.scope, provider.providerId), objects, log.child({ component: 'host-objects' }));
+  lifecycle.onStop('host objects', () => server.stop());
+  const sampler = setInterval(() => void objects.sample().catch(() => undefined), config.host.pollMs);
+  lifecycle.onStop('host objects sampler', () => clearInterval(sampler));
   const report = await agent.start();
   lifecycle.onStop('host agent', () => agent.stop());
   return report;

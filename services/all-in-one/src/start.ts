@@ -45,7 +45,9 @@ export async function startAllInOne(config: AllInOneConfig, options: { handleSig
   const port = typeof address === 'object' && address ? address.port : config.http.port;
   const url = `http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${port}`;
 
-  const hostReport = config.host.register ? await startHostAgent(config, transport, log, lifecycle) : undefined;
+  const broker = container.get(TOKENS.ObjectBroker);
+  lifecycle.onStop('object broker', () => broker.close());
+  const hostReport = config.host.register ? await startHostAgent(config, transport, broker, log, lifecycle) : undefined;
   const startupMs = Math.round(Number(process.hrtime.bigint() - started) / 1e6);
   log.info({ url: `${url}/v1/scopes/${config.host.scope}/interfaces`, startupMs }, 'ifreg is ready');
   return { url, hostReport, startupMs, stop: () => lifecycle.stop() };

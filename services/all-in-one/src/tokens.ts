@@ -1,7 +1,7 @@
 import type { ServiceIdentifier } from 'inversify';
 import type { EventStore } from '@ifreg/event-store';
 import type { HttpApp } from '@ifreg/http-api';
-import type { InProcessTransport, OutcomeWaiter } from '@ifreg/messaging';
+import type { InProcessTransport, ObjectBroker, OutcomeWaiter } from '@ifreg/messaging';
 import type { Lifecycle, Logger, Registry } from '@ifreg/platform';
 import type { ReadModelService } from '@ifreg/query';
 import type { RegistrarService } from '@ifreg/registrar';
@@ -20,5 +20,6 @@ export const TOKENS = {
   OutcomeWaiter: token<OutcomeWaiter>('OutcomeWaiter'),
   Registrar: token<RegistrarService>('Registrar'),
   ReadModel: token<ReadModelService>('ReadModel'),
+  ObjectBroker: token<ObjectBroker>('ObjectBroker'),
   HttpApp: token<HttpApp>('HttpApp'),
 } as const;

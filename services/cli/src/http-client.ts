@@ -31,6 +31,10 @@ export class IfregClient {
     return this.request<T>('POST', path, query, body);
   }
 
+  async put<T>(path: string, body: unknown, query: Query = {}): Promise<T> {
+    return (await this.request<T>('PUT', path, query, body)).body;
+  }
+
   /** A long-lived GET (server-sent events); the caller reads the body and aborts it. */
   async stream(path: string, query: Query, headers: Readonly<Record<string, string>>, signal: AbortSignal): Promise<Response> {
     const response = await this.fetch(path, query, { headers: { accept: 'text/event-stream', ...this.auth(), ...headers }, signal });

@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { httpUrl, integer } from './args';
 import { registerConvertCommands } from './commands/convert';
+import { registerObjectCommands } from './commands/objects';
 import { registerLuidCommands } from './commands/luid';
 import { registerReadCommands } from './commands/read';
 import { registerRebuildCommand } from './commands/rebuild';
@@ -27,6 +28,7 @@ export function createProgram(io: Io, env: Readonly<Record<string, string | unde
   registerReadCommands(program, io);
   registerConvertCommands(program, io);
   registerWriteCommands(program, io);
+  registerObjectCommands(program, io);
   registerLuidCommands(program, io);
   registerWatchCommand(program, io);
   registerRebuildCommand(program, io);

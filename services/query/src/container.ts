@@ -1,7 +1,10 @@
 import { Container, ContainerModule } from 'inversify';
 import type { EventStore } from '@ifreg/event-store';
 import { buildHttpApi } from '@ifreg/http-api';
+import { randomUUID } from 'node:crypto';
+import { KafkaAgentProducer, KafkaObjectRoute, ObjectBroker, createKafka } from '@ifreg/messaging';
 import { Lifecycle, createLogger, createMetricsRegistry } from '@ifreg/platform';
+import { findRecordedSet } from '@ifreg/registrar';
 import { ReadModelService, RebuildTracker, registerProjectionMetrics } from '@ifreg/query';
 import type { QueryConfig } from './config';
 import { TOKENS } from './tokens';
@@ -34,6 +37,29 @@ const projectionModule = new ContainerModule(({ bind }) => {
   bind(TOKENS.Rebuild).toDynamicValue((ctx) => new RebuildTracker(ctx.get(TOKENS.ReadModel), ctx.get(TOKENS.Logger))).inSingletonScope();
 });
 
+/** Interface objects: providers attached here, and with Kafka the providers of the fleet. */
+const objectsModule = new ContainerModule(({ bind }) => {
+  bind(TOKENS.ObjectBroker)
+    .toDynamicValue((ctx) => new ObjectBroker({ log: ctx.get(TOKENS.Logger).child({ component: 'objects' }), metrics: ctx.get(TOKENS.Metrics) }))
+    .inSingletonScope();
+  bind(TOKENS.ObjectRoute)
+    .toDynamicValue((ctx) => {
+      const settings = ctx.get(TOKENS.Config).objects.kafka;
+      if (!settings) return undefined;
+      const log = ctx.get(TOKENS.Logger);
+      const kafka = createKafka(settings, log);
+      const { objectRequests, objectReplies } = settings.topics;
+      return new KafkaObjectRoute(kafka, ctx.get(TOKENS.ObjectBroker), { requestsTopic: objectRequests, repliesTopic: objectReplies, replica: `query-${randomUUID()}`, log: log.child({ component: 'objects-kafka' }) });
+    })
+    .inSingletonScope();
+  bind(TOKENS.SetRecords)
+    .toDynamicValue((ctx) => {
+      const settings = ctx.get(TOKENS.Config).objects.kafka;
+      return settings && new KafkaAgentProducer(createKafka(settings, ctx.get(TOKENS.Logger)), { topic: settings.topics.agentMessages, defaultSource: 'ifreg-query' });
+    })
+    .inSingletonScope();
+});
+
 const httpModule = new ContainerModule(({ bind }) => {
   bind(TOKENS.HttpApp)
     .toDynamicValue((ctx) => {
@@ -42,6 +68,12 @@ const httpModule = new ContainerModule(({ bind }) => {
         readModel: ctx.get(TOKENS.ReadModel),
         store: ctx.get(TOKENS.EventStore),
         rebuild: ctx.get(TOKENS.Rebuild),
+        objects: {
+          broker: ctx.get(TOKENS.ObjectBroker),
+          ...(ctx.get(TOKENS.SetRecords) ? { records: ctx.get(TOKENS.SetRecords) } : {}),
+          recordedSet: (scope, requestId) => findRecordedSet(ctx.get(TOKENS.EventStore), scope, requestId),
+          timeoutMs: ctx.get(TOKENS.Config).objects.timeoutMs,
+        },
         metrics: ctx.get(TOKENS.Metrics),
         log: ctx.get(TOKENS.Logger),
         token: http.token,
@@ -55,6 +87,6 @@ const httpModule = new ContainerModule(({ bind }) => {
 
 export async function createContainer(config: QueryConfig, store: EventStore): Promise<Container> {
   const container = new Container();
-  await container.load(platformModule(config), storeModule(store), projectionModule, httpModule);
+  await container.load(platformModule(config), storeModule(store), projectionModule, objectsModule, httpModule);
   return container;
 }

@@ -2,6 +2,7 @@ import type { QueryConfig } from './config';
 import { createContainer } from './container';
 import { describeStore, openEventStore } from '@ifreg/event-store';
 import { LISTEN_BACKLOG } from '@ifreg/http-api';
+import { createKafka, ensureTopics } from '@ifreg/messaging';
 import { TOKENS } from './tokens';
 
 export interface RunningQuery {
@@ -23,6 +24,26 @@ export async function startQuery(config: QueryConfig, options: { handleSignals?:
   lifecycle.onStop('event store', () => store.close());
   const readModel = container.get(TOKENS.ReadModel);
   lifecycle.onStop('read model', () => readModel.stop());
+
+  const broker = container.get(TOKENS.ObjectBroker);
+  lifecycle.onStop('object broker', () => broker.close());
+  const kafka = config.objects.kafka;
+  if (kafka) {
+    // The object topics are this service's to create (the registrar creates its own).
+    const admin = createKafka(kafka, log).admin();
+    await admin.connect();
+    try {
+      await ensureTopics(admin, [kafka.topics.objectRequests, kafka.topics.objectReplies], kafka.partitions);
+    } finally {
+      await admin.disconnect();
+    }
+    const records = container.get(TOKENS.SetRecords);
+    await records?.connect();
+    lifecycle.onStop('set records', async () => records?.disconnect());
+    const route = container.get(TOKENS.ObjectRoute);
+    await route?.start();
+    lifecycle.onStop('objects over Kafka', async () => route?.stop());
+  }
 
   const app = await container.getAsync(TOKENS.HttpApp);
   await app.listen({ port: config.http.port, host: config.http.host, backlog: LISTEN_BACKLOG });

@@ -1,6 +1,7 @@
 import type { ServiceIdentifier } from 'inversify';
 import type { EventStore } from '@ifreg/event-store';
 import type { HttpApp } from '@ifreg/http-api';
+import type { KafkaAgentProducer, KafkaObjectRoute, ObjectBroker } from '@ifreg/messaging';
 import type { Lifecycle, Logger, Registry } from '@ifreg/platform';
 import type { ReadModelService, RebuildTracker } from '@ifreg/query';
 import type { QueryConfig } from './config';
@@ -15,5 +16,8 @@ export const TOKENS = {
   EventStore: token<EventStore>('EventStore'),
   ReadModel: token<ReadModelService>('ReadModel'),
   Rebuild: token<RebuildTracker>('Rebuild'),
+  ObjectBroker: token<ObjectBroker>('ObjectBroker'),
+  ObjectRoute: token<KafkaObjectRoute | undefined>('ObjectRoute'),
+  SetRecords: token<KafkaAgentProducer | undefined>('SetRecords'),
   HttpApp: token<HttpApp>('HttpApp'),
 } as const;

@@ -8,3 +8,7 @@ export * from './kafka-producer';
 export * from './kafka-consumer';
 export * from './kafka-outcomes';
 export * from './kafka-outcome-source';
+export * from './partitions';
+export * from './partition-reader';
+export * from './kafka-object-route';
+export * from './kafka-provider-channel';

@@ -6,6 +6,10 @@ export interface KafkaTopics {
   readonly agentMessages: string;
   readonly outcomes: string;
   readonly deadLetters: string;
+  /** Registry → providers: OID queries and sets, key = scope. */
+  readonly objectRequests: string;
+  /** Providers → registry: their answers, to the asking replica's partition. */
+  readonly objectReplies: string;
 }
 
 export interface KafkaSettings {
@@ -43,6 +47,8 @@ export const defaultKafkaTopics: KafkaTopics = {
   agentMessages: 'ifreg.agent-messages',
   outcomes: 'ifreg.outcomes',
   deadLetters: 'ifreg.dead-letters',
+  objectRequests: 'ifreg.object-requests',
+  objectReplies: 'ifreg.object-replies',
 };
 
 /** Fills the defaults; only the brokers have none. */

@@ -1,14 +1,19 @@
-import { randomUUID } from 'node:crypto';
-import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { Kafka, KafkaMessage } from 'kafkajs';
 import type { RegistryEvent } from '@ifreg/domain';
 import type { Logger } from '@ifreg/platform';
 import type { Outcome, OutcomeSource } from '../port';
+import { KafkaPartitionReader } from './partition-reader';
 
 export interface KafkaOutcomeSourceOptions {
   readonly topic: string;
   readonly log: Logger;
-  /** Default: `${groupIdPrefix}-<uuid>`, a group of its own, so every process sees every outcome. */
-  readonly groupId?: string;
+  /**
+   * Only the outcomes of these scopes' partitions (an agent gives its own scope): it reads one
+   * partition's share of the fleet's outcomes, not all of them. Every partition when absent.
+   */
+  readonly scopes?: readonly string[];
+  /** Read through this reader (shared with other traffic of the same scope) instead of one of its own. */
+  readonly reader?: KafkaPartitionReader;
   readonly groupIdPrefix?: string;
   /** Default false: only outcomes published after start() was called. */
   readonly fromBeginning?: boolean;
@@ -23,25 +28,26 @@ type Listener = (outcome: Outcome) => void;
  */
 export class KafkaOutcomeSource implements OutcomeSource {
   private readonly listeners = new Set<Listener>();
-  private readonly consumer: Consumer;
-  private readonly groupId: string;
-  private joinedGroup = false;
-  private readonly removeListeners: (() => void)[] = [];
+  readonly reader: KafkaPartitionReader;
+  private readonly off: () => void;
 
-  constructor(private readonly kafka: Kafka, private readonly options: KafkaOutcomeSourceOptions) {
-    this.groupId = options.groupId ?? `${options.groupIdPrefix ?? 'ifreg-outcomes'}-${randomUUID()}`;
-    this.consumer = kafka.consumer({ groupId: this.groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: options.maxWaitTimeMs ?? 1000 });
-    const { GROUP_JOIN, CRASH, STOP } = this.consumer.events;
-    this.removeListeners.push(
-      this.consumer.on(GROUP_JOIN, () => (this.joinedGroup = true)),
-      this.consumer.on(STOP, () => (this.joinedGroup = false)),
-      this.consumer.on(CRASH, () => (this.joinedGroup = false)),
-    );
+  constructor(kafka: Kafka, private readonly options: KafkaOutcomeSourceOptions) {
+    this.reader =
+      options.reader ??
+      new KafkaPartitionReader(kafka, {
+        topics: [options.topic],
+        ...(options.scopes ? { keys: options.scopes } : {}),
+        log: options.log,
+        groupIdPrefix: options.groupIdPrefix ?? 'ifreg-outcomes',
+        ...(options.fromBeginning === undefined ? {} : { fromBeginning: options.fromBeginning }),
+        ...(options.maxWaitTimeMs === undefined ? {} : { maxWaitTimeMs: options.maxWaitTimeMs }),
+      });
+    this.off = this.reader.on(options.topic, (message, partition) => this.deliver(message, partition));
   }
 
-  /** True while the consumer is a member of its group. */
+  /** True while the consumer is reading. */
   get isReady(): boolean {
-    return this.joinedGroup;
+    return this.reader.isRunning;
   }
 
   onOutcome(listener: Listener): () => void {
@@ -49,49 +55,31 @@ export class KafkaOutcomeSource implements OutcomeSource {
     return () => this.listeners.delete(listener);
   }
 
-  /** Resolves once the group is joined: an outcome published after start() was called is not missed. */
-  async start(): Promise<void> {
-    const fromBeginning = this.options.fromBeginning ?? false;
-    const ends = fromBeginning ? [] : await this.endOffsets();
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topics: [this.options.topic], fromBeginning });
-    const running = this.consumer.run({ eachBatch: (payload) => this.eachBatch(payload) });
-    // kafkajs looks "latest" up at the first fetch, after the join: outcomes published in
-    // between would be skipped. Seeking to the end offsets read before start pins the start.
-    // Seeks made right after run() is called (before the join) are applied at the first fetch.
-    for (const { partition, high } of ends) this.consumer.seek({ topic: this.options.topic, partition, offset: high });
-    await running;
+  /** Resolves once the partitions are assigned: an outcome published after start() was called is not missed. */
+  start(): Promise<void> {
+    return this.reader.start();
   }
 
   async stop(): Promise<void> {
-    await this.consumer.stop();
-    await this.consumer.disconnect();
-    for (const remove of this.removeListeners.splice(0)) remove();
+    await this.reader.stop();
   }
 
-  private async endOffsets(): Promise<{ partition: number; high: string }[]> {
-    const admin: Admin = this.kafka.admin();
-    await admin.connect();
-    try {
-      return await admin.fetchTopicOffsets(this.options.topic);
-    } finally {
-      await admin.disconnect();
+  /** Stops listening for good (the reader stays with its other users). */
+  close(): void {
+    this.off();
+  }
+
+  private deliver(message: KafkaMessage, partition: number): void {
+    const outcome = this.read(message);
+    if (!outcome) {
+      this.options.log.warn({ topic: this.options.topic, partition, offset: message.offset }, 'skipping unreadable outcome');
+      return;
     }
-  }
-
-  private async eachBatch({ batch }: EachBatchPayload): Promise<void> {
-    for (const message of batch.messages) {
-      const outcome = this.read(message);
-      if (!outcome) {
-        this.options.log.warn({ topic: batch.topic, partition: batch.partition, offset: message.offset }, 'skipping unreadable outcome');
-        continue;
-      }
-      for (const listener of this.listeners) {
-        try {
-          listener(outcome);
-        } catch (error) {
-          this.options.log.error({ err: error, causationId: outcome.event.causationId }, 'outcome listener failed');
-        }
+    for (const listener of this.listeners) {
+      try {
+        listener(outcome);
+      } catch (error) {
+        this.options.log.error({ err: error, causationId: outcome.event.causationId }, 'outcome listener failed');
       }
     }
   }

@@ -53,13 +53,17 @@ export interface Sender {
 export class KafkaSender implements Sender {
   private readonly producer: Producer;
 
-  constructor(kafka: Kafka, private readonly chunkSize = MAX_MESSAGES_PER_SEND) {
+  /**
+   * `ordered: false` (object requests and replies: each stands alone, waited for by a caller)
+   * lets sends overlap: one request in flight at a time queued every reply behind the others.
+   */
+  constructor(kafka: Kafka, private readonly chunkSize = MAX_MESSAGES_PER_SEND, ordered = true) {
     this.producer = kafka.producer({
       // kafkajs marks idempotence experimental (and there is an out-of-order report against
       // it): it only narrows duplicates from retries. Correctness comes from message ids and
       // expected revisions (DESIGN.md §2.4), never from this flag.
-      idempotent: true,
-      maxInFlightRequests: 1,
+      idempotent: ordered,
+      ...(ordered ? { maxInFlightRequests: 1 } : {}),
       // Topics are created explicitly (ensureTopics); a typo must fail, not make a topic.
       allowAutoTopicCreation: false,
       // Java-compatible murmur2 on the key, so other clients put a scope on the same partition.

@@ -5,6 +5,7 @@ import { integer, scope } from '../args';
 import { contextOf, type Context, type Io } from '../context';
 import { segment } from '../http-client';
 import { failuresTable, interfaceDetails, interfacesTable, scopesTable } from '../format';
+import { queryObject } from './objects';
 
 /** scopes, list, get (show), failures: what the registry knows. */
 export function registerReadCommands(program: Command, io: Io): void {
@@ -48,9 +49,11 @@ export function registerReadCommands(program: Command, io: Io): void {
     .description('show one interface with its NET_IF_INFORMATION')
     .argument('<scope>', 'the scope, e.g. local', scope)
     .argument('<interface>', 'an ifIndex (a number), a NET_LUID (0x… or a name such as ethernet_32768) or a friendly name (eth0)')
+    .argument('[oid]', 'an interface object to query from its provider, e.g. OID_GEN_OPERATIONAL_STATUS or 0x00010283')
     .option('--min-position <position>', 'wait until the read model has reached this position', integer())
-    .action(async (name: string, ref: string, o: { minPosition?: number }, command: Command) => {
+    .action(async (name: string, ref: string, oid: string | undefined, o: { minPosition?: number }, command: Command) => {
       const ctx = contextOf(command, io);
+      if (oid !== undefined) return queryObject(ctx, name, ref, oid);
       const answer = await findInterface(ctx, name, ref, o.minPosition);
       ctx.show(answer, () => interfaceDetails(answer));
     });
@@ -84,7 +87,7 @@ export function interfaceRefKind(ref: string): 'ifIndex' | 'luid' | 'name' {
   return /_\d+$/.test(ref) && parseLuid(ref).ok ? 'luid' : 'name';
 }
 
-async function findInterface(ctx: Context, name: string, ref: string, minPosition: number | undefined): Promise<InterfaceAnswer> {
+export async function findInterface(ctx: Context, name: string, ref: string, minPosition: number | undefined): Promise<InterfaceAnswer> {
   const base = `/v1/scopes/${segment(name)}`;
   const query = { minPosition };
   switch (interfaceRefKind(ref)) {

@@ -1,0 +1,4 @@
+export * from './object-deps';
+export * from './caller';
+export * from './object-routes';
+export * from './provider-stream';
