@@ -127,6 +127,9 @@ export function outcomeOf(state: RegistryState, event: RegistryEvent): RegistryE
     return answer?.type === 'InterfaceObjectSetAnswered' ? answer : event;
   }
   if (event.type !== 'InterfaceRedetected') return event;
+  // The registration it repeated while that one is live; after that (an old message read back
+  // from the store), the recorded event itself.
   const registration = state.byLuid.get(luidHex(event.luid));
-  return registration && event.epoch === state.epoch ? { ...registration, causationId: event.causationId } : event;
+  const same = registration && event.epoch === state.epoch && registration.ifIndex === event.ifIndex;
+  return same ? { ...registration, causationId: event.causationId } : event;
 }

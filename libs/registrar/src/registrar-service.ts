@@ -224,7 +224,7 @@ export class RegistrarService {
   /** The recorded answer, never a second decision; a different fingerprint is an id re-used for other content. */
   private answerRecorded(loaded: LoadedScope, p: Pending, earlier: RecordedEvent): RegistryEvent {
     const { messageId } = p.command.message;
-    const outcome = loaded.state.outcomes.get(messageId) ?? this.outcomeNow(loaded, earlier.data as RegistryEvent);
+    const outcome = loaded.state.outcomes.get(messageId) ?? outcomeOf(loaded.state, earlier.data as RegistryEvent);
     const fingerprint = earlier.metadata['fingerprint'];
     if (typeof fingerprint === 'string' && fingerprint !== p.fingerprint) {
       this.deps.metrics.messageIdReuses.inc();
@@ -235,15 +235,6 @@ export class RegistrarService {
     }
     this.count(outcome, true);
     return outcome;
-  }
-
-  /**
-   * A redetection is answered with the registration it repeated while that one is still live
-   * (as when it was decided); after that, with the recorded event itself.
-   */
-  private outcomeNow(loaded: LoadedScope, event: RegistryEvent): RegistryEvent {
-    const answer = outcomeOf(loaded.state, event);
-    return event.type === 'InterfaceRedetected' && (answer.type !== 'InterfaceRegistered' || answer.ifIndex !== event.ifIndex) ? event : answer;
   }
 
   private toEventData(event: RegistryEvent, seq: number, p: Pending): EventData {

@@ -44,6 +44,7 @@ const wholeAndLive = (count: number) => {
 const median = (values: number[]) => values.slice().sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+// Skipped unless IFREG_MEASURE_WEB=1: a measurement (minutes of load), not a check; its figures go to the README.
 (process.env['IFREG_MEASURE_WEB'] === '1' ? describe : describe.skip)(`the web page with ${FULL} interfaces in one scope (Chromium at ${CHROMIUM})`, () => {
   let dir: string;
   let store: SqliteEventStore;

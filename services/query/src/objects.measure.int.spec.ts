@@ -23,6 +23,7 @@ import { startQuery } from './start';
  */
 
 const run = process.env['IFREG_MEASURE_OBJECTS'] === '1' && (process.env['KAFKA_BROKERS'] ?? '') !== '';
+// Skipped unless IFREG_MEASURE_OBJECTS=1 (and a broker): a measurement with 2,000 providers, not a check.
 const describeMeasure = run ? describe : describe.skip;
 const brokers = process.env['KAFKA_BROKERS']?.split(',').filter(Boolean) ?? [];
 const N = Number(process.env['IFREG_MEASURE_PROVIDERS'] ?? 1000);
