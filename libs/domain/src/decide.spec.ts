@@ -178,6 +178,13 @@ describe('an empty scope, before any BootEpoch', () => {
     expect(decision.events[0]).not.toHaveProperty('detectedAt');
   });
 
+  it('records the removal time the agent gave, and none when it gave none', () => {
+    const registered = given(...after(detected('m1', eth(1)), detected('m2', eth(2))));
+    const withTime = registered.when({ ...removed('m3', eth(1)), removedAt: DETECTED_AT });
+    expect(withTime.decision.events[0]).toMatchObject({ type: 'InterfaceDeregistered', removedAt: DETECTED_AT });
+    expect(registered.when(removed('m4', eth(2))).decision.events[0]).not.toHaveProperty('removedAt');
+  });
+
   it('hands out increasing indexes 1, 2, 3 to successive new LUIDs', () => {
     const first = given().when(detected('m1', eth(10)));
     const second = first.when(detected('m2', { ifType: 24, netLuidIndex: 0 }));
