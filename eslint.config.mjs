@@ -27,7 +27,9 @@ const boundaries = (domainTestLibs) => ({
       onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:platform', 'type:adapter', 'type:application'],
       bannedExternalImports: [...io, 'inversify'],
     },
-    { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:platform', 'type:adapter', 'type:application'] },
+    // What every composition root binds alike (logger, metrics, lifecycle, store): services only.
+    { sourceTag: 'type:composition', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:platform', 'type:adapter'], bannedExternalImports: io },
+    { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:platform', 'type:adapter', 'type:application', 'type:composition'] },
   ],
 });
 

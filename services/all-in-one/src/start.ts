@@ -24,7 +24,6 @@ export async function startAllInOne(config: AllInOneConfig, options: { handleSig
   const lifecycle = container.get(TOKENS.Lifecycle);
   if (options.handleSignals) lifecycle.handleSignals();
 
-  lifecycle.onStop('event store', () => store.close());
   const readModel = container.get(TOKENS.ReadModel);
   await readModel.start();
   lifecycle.onStop('read model', () => readModel.stop());

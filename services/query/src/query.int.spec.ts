@@ -42,7 +42,7 @@ let dir: string;
 let db: string;
 
 beforeAll(() => {
-  // The writer process and the rebuild CLI run from dist.
+  // The writer process and the CLI (ifreg rebuild) run from dist.
   execFileSync(process.execPath, [join(root, 'tools', 'build.mjs')], { cwd: root, stdio: 'ignore' });
 }, 60_000);
 
@@ -318,9 +318,10 @@ function freePort(): Promise<number> {
   });
 }
 
-function runCli(args: string[], timeoutMs = 20_000): Promise<{ code: number; stdout: string; stderr: string }> {
+/** `ifreg rebuild` against the replica at `url`. */
+function runRebuild(url: string, args: string[], timeoutMs = 20_000): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [join(root, 'services/query/dist/rebuild-cli.js'), ...args], { env: childEnv({}), timeout: timeoutMs }, (error, stdout, stderr) => {
+    execFile(process.execPath, [join(root, 'services/cli/dist/main.js'), '--url', url, 'rebuild', ...args], { env: childEnv({}), timeout: timeoutMs }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
       resolve({ code, stdout, stderr });
     });
@@ -835,7 +836,7 @@ describe('rebuilding the read model of a running replica', () => {
   it('runs from the CLI, which prints "rebuilt N events" and exits 0', async () => {
     const head = await seed(2, 1000);
     const reader = await startReader(running);
-    const { code, stdout, stderr } = await runCli(['--url', reader, '--no-progress', '--interval', '20']);
+    const { code, stdout, stderr } = await runRebuild(reader, ['--interval', '20']);
     expect([code, stderr]).toEqual([0, '']);
     expect(stdout).toMatch(new RegExp(`^rebuilt ${head} events \\(\\d+ events/s\\), swapped in at \\S+\\n$`));
   });
@@ -845,10 +846,10 @@ describe('rebuilding the read model of a running replica', () => {
     await seed(1, 100);
     const reader = await startReader(running, { IFREG_TOKEN: token, IFREG_HTTP_HOST: '127.0.0.1' });
     expect(await call(reader, '/v1/admin/rebuild', { method: 'POST' })).toEqual({ status: 401, body: { error: 'Unauthorized', reason: 'missing or wrong bearer token' } });
-    const refused = await runCli(['--url', reader, '--no-progress']);
+    const refused = await runRebuild(reader, []);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain('401 missing or wrong bearer token');
-    const done = await runCli(['--url', reader, '--no-progress', '--token', token]);
+    expect(refused.stderr).toContain('401 Unauthorized: missing or wrong bearer token');
+    const done = await runRebuild(reader, ['--token', token]);
     expect(done.code).toBe(0);
     expect(done.stdout).toMatch(/^rebuilt \d+ events/);
   });

@@ -1,4 +1,3 @@
-import 'reflect-metadata';
 import type { Kafka } from 'kafkajs';
 import type { RegistryEvent } from '@ifreg/domain';
 import type { RecordedEvent } from '@ifreg/event-store';
