@@ -12,26 +12,37 @@ const browserGlobals = Object.fromEntries(
 );
 const io = ['kafkajs', 'pg', 'better-sqlite3', '@eventstore/*', '@kurrent/*'];
 
-/** Arrows point inward: services → application → adapters → contracts → domain. */
-const boundaries = (domainTestLibs) => ({
+/**
+ * Arrows point inward: services → application → adapters → contracts → domain. Test code
+ * (specs and testing/ folders) may also use the testing library; production code may not.
+ */
+const boundaries = (domainTestLibs, testCode = false) => ({
   enforceBuildableLibDependency: false,
   allow: [],
-  depConstraints: [
-    // The domain is pure: no other project, no npm package (tests: their libraries only), no node builtin (rule below).
-    { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain'], allowedExternalImports: domainTestLibs },
-    { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:domain'], bannedExternalImports: [...io, 'inversify', 'fastify'] },
-    { sourceTag: 'type:platform', onlyDependOnLibsWithTags: [], bannedExternalImports: [...io, 'inversify'] },
-    { sourceTag: 'type:adapter', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:platform'], bannedExternalImports: ['inversify'] },
-    {
-      sourceTag: 'type:application',
-      onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:platform', 'type:adapter', 'type:application'],
-      bannedExternalImports: [...io, 'inversify'],
-    },
-    // What every composition root binds alike (logger, metrics, lifecycle, store): services only.
-    { sourceTag: 'type:composition', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:platform', 'type:adapter'], bannedExternalImports: io },
-    { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:platform', 'type:adapter', 'type:application', 'type:composition'] },
-  ],
+  depConstraints: constraints(domainTestLibs).map((c) =>
+    testCode ? { ...c, onlyDependOnLibsWithTags: [...c.onlyDependOnLibsWithTags, 'type:testing'] } : c,
+  ),
 });
+
+const constraints = (domainTestLibs) => [
+  // The domain is pure: no other project, no npm package (tests: their libraries only), no node builtin (rule below).
+  { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain'], allowedExternalImports: domainTestLibs },
+  { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:domain'], bannedExternalImports: [...io, 'inversify', 'fastify'] },
+  { sourceTag: 'type:platform', onlyDependOnLibsWithTags: [], bannedExternalImports: [...io, 'inversify'] },
+  { sourceTag: 'type:adapter', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:platform'], bannedExternalImports: ['inversify'] },
+  {
+    sourceTag: 'type:application',
+    onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:platform', 'type:adapter', 'type:application'],
+    bannedExternalImports: [...io, 'inversify'],
+  },
+  // What every composition root binds alike (logger, metrics, lifecycle, store): services only.
+  { sourceTag: 'type:composition', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:platform', 'type:adapter'], bannedExternalImports: io },
+  { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:platform', 'type:adapter', 'type:application', 'type:composition'] },
+  // The bench runs built services and measures them: a service that may use the testing library.
+  { sourceTag: 'type:bench', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:platform', 'type:adapter', 'type:application', 'type:testing'] },
+  // Test support: never in a production build (tools/build.mjs --production, deploy/Dockerfile).
+  { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:platform', 'type:adapter', 'type:testing'] },
+];
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '.nx/**', 'coverage/**', 'bench-results/**', 'deploy/**'] },
@@ -71,9 +82,13 @@ export default tseslint.config(
     },
   },
   {
+    files: ['**/src/testing/**/*.ts'],
+    rules: { '@nx/enforce-module-boundaries': ['error', boundaries([], true)] },
+  },
+  {
     files: ['**/*.spec.ts'],
     rules: {
-      '@nx/enforce-module-boundaries': ['error', boundaries(['fast-check', '@jest/globals'])],
+      '@nx/enforce-module-boundaries': ['error', boundaries(['fast-check', '@jest/globals'], true)],
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/no-unsafe-call': 'off',
       '@typescript-eslint/no-unsafe-return': 'off',

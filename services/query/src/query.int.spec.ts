@@ -1,13 +1,12 @@
-import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { completeInfo, type RegistryEvent } from '@ifreg/domain';
 import { ANY, SqliteEventStore } from '@ifreg/event-store';
 import { ConfigError } from '@ifreg/platform';
+import { Cleanup, freePort, serviceMain, sleep, sseReader, startService } from '@ifreg/testing';
 import { loadConfig } from './config';
 import { startQuery } from './start';
 
@@ -26,15 +25,8 @@ type Body = any;
 // ---------------------------------------------------------------------------------------
 // Resources: everything started is stopped by the afterEach (or afterAll) that owns it.
 
-class Resources {
-  private readonly steps: (() => Promise<void> | void)[] = [];
-  add(step: () => Promise<void> | void): void {
-    this.steps.push(step);
-  }
-  async stopAll(): Promise<void> {
-    for (const step of this.steps.splice(0).reverse()) await step();
-  }
-}
+const Resources = Cleanup;
+type Resources = Cleanup;
 
 /** Everything started by one test. */
 const running = new Resources();
@@ -52,7 +44,7 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
-  await running.stopAll();
+  await running.run();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -65,45 +57,16 @@ const childEnv = (extra: Record<string, string>): NodeJS.ProcessEnv => ({
   ...extra,
 });
 
-function stopChild(child: ChildProcess, timeoutMs = 10_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
-
 /** The all-in-one as the writer on `path`, in its own process; answers its base URL. */
 async function startWriter(resources: Resources, path = db): Promise<string> {
-  const child = spawn(process.execPath, [join(root, 'services/all-in-one/dist/main.js')], {
-    env: childEnv({ IFREG_HTTP_PORT: '0', IFREG_SQLITE_PATH: path, IFREG_REGISTER_HOST: 'false', IFREG_LOG_LEVEL: 'info' }),
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  resources.add(() => stopChild(child));
-  const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the writer did not log "ifreg is ready" within 15 s')), 15_000);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the writer exited with ${code} before it was ready`));
-    });
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      const entry = line.startsWith('{') ? (JSON.parse(line) as Record<string, unknown>) : {};
-      if (entry['msg'] !== 'ifreg is ready') return;
-      clearTimeout(timer);
-      resolve(entry);
-    });
-  });
-  return new URL(String(ready['url'])).origin;
+  const env = { IFREG_HTTP_PORT: '0', IFREG_SQLITE_PATH: path, IFREG_REGISTER_HOST: 'false' };
+  return (await startService(serviceMain('all-in-one'), { name: 'writer', env, ready: 'ifreg is ready', timeoutMs: 15_000, cleanup: resources })).url;
 }
 
 /** A query replica on `path` in this process; answers its base URL. */
 async function startReader(resources: Resources, env: Record<string, string> = {}, path = db): Promise<string> {
   const service = await startQuery(loadConfig({ IFREG_HTTP_PORT: '0', IFREG_SQLITE_PATH: path, IFREG_LOG_LEVEL: 'silent', ...env }));
-  resources.add(() => service.stop());
+  resources.defer(() => service.stop());
   return service.url;
 }
 
@@ -146,7 +109,6 @@ const ethernet = (netLuidIndex: number): Luid => ({ ifType: 6, netLuidIndex });
 
 const ifIndexes = (body: Body): number[] => body.items.map((i: Body) => i.ifIndex);
 const names = (body: Body): string[] => body.items.map((i: Body) => i.info.friendlyName);
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Retries `probe` until it answers something other than undefined, or fails after timeoutMs. */
 async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
@@ -160,7 +122,7 @@ async function eventually<T>(what: string, probe: () => Promise<T | undefined>, 
 }
 
 // ---------------------------------------------------------------------------------------
-// A small server-sent-events client: fetch, a stream reader, `id:`/`event:`/`data:` blocks.
+// A small server-sent-events client: fetch, a stream reader, eventsource-parser.
 
 interface SseEvent {
   readonly id: number;
@@ -185,7 +147,7 @@ class SseStream {
     if (response.status !== 200 || !response.body) return { status: response.status, body: await response.json() };
     expect(response.headers.get('content-type')).toBe('text/event-stream');
     const stream = new SseStream(abort, response.body);
-    resources.add(() => stream.close());
+    resources.defer(() => stream.close());
     return { status: response.status, stream };
   }
 
@@ -237,16 +199,15 @@ class SseStream {
   private async pump(body: ReadableStream<Uint8Array>): Promise<void> {
     const reader = body.getReader();
     const decoder = new TextDecoder();
-    let buffer = '';
+    const feed = sseReader((event) => {
+      this.events.push({ id: Number(event.id), event: event.event ?? 'message', data: JSON.parse(event.data) });
+      this.wake?.();
+    });
     try {
       for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
-        buffer += decoder.decode(value, { stream: true });
-        for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
-          this.parse(buffer.slice(0, end));
-          buffer = buffer.slice(end + 2);
-        }
+        feed(decoder.decode(value, { stream: true }));
       }
     } catch {
       // aborted by close()
@@ -256,20 +217,6 @@ class SseStream {
     }
   }
 
-  private parse(block: string): void {
-    const fields = new Map<string, string>();
-    for (const line of block.split('\n')) {
-      if (line.startsWith(':')) continue; // comment (hello, keep-alive)
-      const colon = line.indexOf(':');
-      const name = colon < 0 ? line : line.slice(0, colon);
-      const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-      fields.set(name, name === 'data' && fields.has('data') ? `${fields.get('data')}\n${value}` : value);
-    }
-    const data = fields.get('data');
-    if (data === undefined) return;
-    this.events.push({ id: Number(fields.get('id')), event: fields.get('event') ?? 'message', data: JSON.parse(data) });
-    this.wake?.();
-  }
 }
 
 const summary = (events: readonly SseEvent[]): [number, string][] => events.map((e) => [e.id, e.event]);
@@ -307,17 +254,6 @@ async function seed(scopes: number, perScope: number, path = db): Promise<number
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
 /** `ifreg rebuild` against the replica at `url`. */
 function runRebuild(url: string, args: string[], timeoutMs = 20_000): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -347,7 +283,7 @@ describe('a query service started on a store with history', () => {
       }
     })();
     const service = await starting;
-    running.add(() => service.stop());
+    running.defer(() => service.stop());
     started = true;
     await polling;
     // then: never ready before the whole history is folded in
@@ -420,7 +356,7 @@ describe('the queries of a replica', () => {
   }, 30_000);
 
   afterAll(async () => {
-    await fixture.stopAll();
+    await fixture.run();
     rmSync(fixtureDir, { recursive: true, force: true });
   });
 
@@ -776,7 +712,7 @@ describe('watching changes (server-sent events)', () => {
     // given
     const service = await startQuery(loadConfig({ IFREG_HTTP_PORT: '0', IFREG_SQLITE_PATH: db, IFREG_LOG_LEVEL: 'silent' }));
     let stopped = false;
-    running.add(async () => {
+    running.defer(async () => {
       if (!stopped) await service.stop();
     });
     const stream = await SseStream.watch(running, `${service.url}/v1/watch`);

@@ -87,7 +87,7 @@ describe.each([
     return store;
   };
   const registrar = (store: EventStore, options = WINDOW) =>
-    new RegistrarService({ store, scopes: new ScopeCache(store, options, log), outcomes: transport, deadLetters: transport, log, metrics, now: () => new Date('2026-11-24T12:00:00.000Z'), backoff: async () => undefined });
+    new RegistrarService({ store, scopes: new ScopeCache(store, options, log), outcomes: transport, deadLetters: transport, log, metrics, now: () => new Date('2026-11-24T12:00:00.000Z'), backoffMs: () => 0 });
   const eventsOf = async (store: EventStore, scope = 'host-a') => (await store.readStream(`registry-${scope}`)).map((e) => e.data as RegistryEvent);
 
   /** m-0 registered first, then 1,001 other detections of the same scope, 100 per batch. */

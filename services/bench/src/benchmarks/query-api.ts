@@ -7,7 +7,7 @@ import { capped, type BenchContext } from '../context';
 import { bareServerMain } from '../support/paths';
 import { getJson, startQueryService } from '../support/query-service';
 import { registrations, sequentialIds } from '../support/registry-events';
-import { ServiceProcess } from '../support/service-process';
+import { ServiceProcess } from '@ifreg/testing';
 import { percentile, sortedCopy } from '../support/stats';
 
 const SCOPE = 'bench';

@@ -1,0 +1,5 @@
+export * from './wait';
+export * from './cleanup';
+export * from './workspace';
+export * from './service-process';
+export * from './sse';
