@@ -3,3 +3,4 @@ export * from './cleanup';
 export * from './workspace';
 export * from './service-process';
 export * from './sse';
+export * from './decider';
