@@ -4,7 +4,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Kafka } from 'kafkajs';
 import { decodeAgentMessage, eventProblem } from '@ifreg/contracts';
 import { MAX_IF_INDEX, emptyReadModel, luidHex, project, type InterfaceRegistered, type ReadModel, type RegistryEvent } from '@ifreg/domain';
-import type { EventStore, RecordedEvent } from '@ifreg/event-store';
+import type { EventStore, RecordedEvent } from '@ifreg/ports';
 import { listInterfaces, listScopes } from '@ifreg/query';
 
 /*

@@ -1,5 +1,5 @@
 import { eventProblem, isRegistryEvent } from '@ifreg/contracts';
-import type { Outcome } from '@ifreg/messaging';
+import type { Outcome } from '@ifreg/ports';
 import { RegistryRejectedError, RegistryTimeoutError, RegistryUnavailableError, UnexpectedOutcomeError } from './errors';
 import { DEFAULT_TIMEOUT_MS, type RegistryClient, type SendOptions, type WireMessage } from './registry-client';
 

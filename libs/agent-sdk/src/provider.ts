@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SCHEMA_VERSION } from '@ifreg/contracts';
 import { luidHex, luidName, type NetIfInformationInput, type NetLuid, type RegistryEvent } from '@ifreg/domain';
-import type { Outcome } from '@ifreg/messaging';
+import type { Outcome } from '@ifreg/ports';
 import { nameBasedUuid } from '@ifreg/platform';
 import { RegistrationError, RegistryClientError, UnexpectedOutcomeError } from './errors';
 import type { RegistryClient, WireMessage } from './registry-client';

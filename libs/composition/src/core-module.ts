@@ -1,5 +1,5 @@
 import { ContainerModule, type ServiceIdentifier } from 'inversify';
-import type { EventStore } from '@ifreg/event-store';
+import type { EventStore } from '@ifreg/ports';
 import { Lifecycle, createLogger, createMetricsRegistry, type Logger, type LoggerOptions, type Registry } from '@ifreg/platform';
 
 const token = <T>(name: string): ServiceIdentifier<T> => Symbol.for(`ifreg.core.${name}`);

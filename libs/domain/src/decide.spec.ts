@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import { deciderScene, registrationsOf as registrations, stateOf as everything } from '@ifreg/testing';
 import { MAX_IF_INDEX } from './allocator';
-import { type Decision, decide, MAX_PROVIDER_CONTEXT_BYTES } from './decide';
-import type { BootEpochStarted, FailureStatus, InterfaceRegistered, RegistrationFailed, RegistryEvent } from './events';
+import { decide, MAX_PROVIDER_CONTEXT_BYTES } from './decide';
+import type { BootEpochStarted, InterfaceRegistered, RegistrationFailed, RegistryEvent } from './events';
 import { completeInfo, type NetIfInformationInput } from './interface-info';
 import { luidName, type NetLuid } from './luid';
 import type { BootEpoch, InterfaceDetected, InterfaceRemoved, MessageRejected, RegistrarMessage } from './messages';
-import { DEFAULT_OPTIONS, evolve, initialState, type RegistryOptions, type RegistryState } from './state';
+import { DEFAULT_OPTIONS, evolve, initialState } from './state';
 
 // ---- the scene: one scope, one clock reading, a few message builders -------------------------------------------
 

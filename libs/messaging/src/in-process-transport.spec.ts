@@ -1,7 +1,7 @@
 import type { RegistryEvent } from '@ifreg/domain';
 import { InProcessTransport } from './in-process-transport';
 import { OutcomeTimeoutError, OutcomeWaiter } from './outcome-waiter';
-import { BatchRetryError, type InboundMessage, type OutboundMessage, type Outcome } from './port';
+import { BatchRetryError, type InboundMessage, type OutboundMessage, type Outcome } from '@ifreg/ports';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

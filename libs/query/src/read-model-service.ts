@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { emptyReadModel, project, type NetLuid, type ReadModel, type RegistryEvent } from '@ifreg/domain';
 import { eventProblem } from '@ifreg/contracts';
-import type { EventStore, RecordedEvent, Subscription } from '@ifreg/event-store';
+import type { EventStore, RecordedEvent, Subscription } from '@ifreg/ports';
 import type { Logger } from '@ifreg/platform';
 import { ChangeLog, changeOf, type Change } from './changes';
 import { LuidHistory, defaultLuidHistoryLimits, type LuidHistoryLimits } from './luid-history';

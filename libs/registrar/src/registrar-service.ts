@@ -1,7 +1,7 @@
 import { decide, streamNames, evolve, outcomeOf, type Command, type RegistrarMessage, type RegistryEvent } from '@ifreg/domain';
 import { decodeAgentMessage, SCHEMA_VERSION } from '@ifreg/contracts';
-import { ConcurrencyError, type EventData, type EventStore, type RecordedEvent } from '@ifreg/event-store';
-import { BatchRetryError, type DeadLetter, type DeadLetterPublisher, type InboundMessage, type Outcome, type OutcomePublisher } from '@ifreg/messaging';
+import { ConcurrencyError, type EventData, type EventStore, type RecordedEvent } from '@ifreg/ports';
+import { BatchRetryError, type DeadLetter, type DeadLetterPublisher, type InboundMessage, type Outcome, type OutcomePublisher } from '@ifreg/ports';
 import { retry, type Logger } from '@ifreg/platform';
 import { eventIdFor } from './event-ids';
 import { fingerprintOf } from './fingerprint';

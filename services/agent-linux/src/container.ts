@@ -1,6 +1,7 @@
 import { Container, ContainerModule } from 'inversify';
 import { coreModule } from '@ifreg/composition';
-import { HttpRegistryClient, TransportRegistryClient, LinuxAgent, Provider, WebSocketObjectChannel } from '@ifreg/agent-sdk';
+import { HttpRegistryClient, TransportRegistryClient, Provider, WebSocketObjectChannel } from '@ifreg/agent-sdk';
+import { LinuxAgent } from '@ifreg/linux-agent';
 import { KafkaAgentProducer, KafkaOutcomeSource, KafkaPartitionReader, KafkaProviderChannel, createKafka, type KafkaSettings } from '@ifreg/messaging';
 
 import type { AgentLinuxConfig } from './config';

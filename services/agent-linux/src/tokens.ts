@@ -3,7 +3,7 @@ import type { ServiceIdentifier } from 'inversify';
 import type { Kafka } from 'kafkajs';
 import type { ProviderObjectChannel, Provider, RegistryClient } from '@ifreg/agent-sdk';
 import type { KafkaPartitionReader } from '@ifreg/messaging';
-import type { LinuxAgent } from '@ifreg/agent-sdk';
+import type { LinuxAgent } from '@ifreg/linux-agent';
 import type { AgentLinuxConfig } from './config';
 
 const token = <T>(name: string): ServiceIdentifier<T> => Symbol.for(`ifreg.agent-linux.${name}`);

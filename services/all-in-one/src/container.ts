@@ -1,6 +1,6 @@
 import { Container, ContainerModule } from 'inversify';
 import { coreModule } from '@ifreg/composition';
-import type { EventStore } from '@ifreg/event-store';
+import type { EventStore } from '@ifreg/ports';
 import { buildHttpApi } from '@ifreg/http-api';
 import { InProcessTransport, ObjectBroker, OutcomeWaiter } from '@ifreg/messaging';
 import type { Logger } from '@ifreg/platform';

@@ -1,4 +1,4 @@
-import type { SyncReport } from '@ifreg/agent-sdk';
+import type { SyncReport } from '@ifreg/linux-agent';
 import type { AllInOneConfig } from './config';
 import { createContainer } from './container';
 import { describeStore, openEventStore } from '@ifreg/event-store';

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { completeInfo, type RegistryEvent } from '@ifreg/domain';
-import { ANY, SqliteEventStore } from '@ifreg/event-store';
+import { SqliteEventStore } from '@ifreg/event-store';
+import { ANY } from '@ifreg/ports';
 import { CHROMIUM, openBrowser, type BrowserSession } from './testing/browser';
 import { serviceMain, startService, type StartedService } from '@ifreg/testing';
 

@@ -1,6 +1,6 @@
 import { Container, ContainerModule } from 'inversify';
 import { coreModule } from '@ifreg/composition';
-import type { EventStore } from '@ifreg/event-store';
+import type { EventStore } from '@ifreg/ports';
 import { buildHttpApi } from '@ifreg/http-api';
 import { randomUUID } from 'node:crypto';
 import { KafkaAgentProducer, KafkaObjectRoute, ObjectBroker, createKafka } from '@ifreg/messaging';

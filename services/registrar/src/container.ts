@@ -1,6 +1,6 @@
 import { Container, ContainerModule } from 'inversify';
 import { coreModule } from '@ifreg/composition';
-import type { EventStore } from '@ifreg/event-store';
+import type { EventStore } from '@ifreg/ports';
 import { KafkaAgentConsumer, KafkaDeadLetterPublisher, KafkaOutcomePublisher, ThreadSender, createKafka } from '@ifreg/messaging';
 import { RegistrarService, ScopeCache, createRegistrarMetrics } from '@ifreg/registrar';
 import type { RegistrarConfig } from './config';

@@ -1,6 +1,7 @@
 import { get, type ClientRequest, type IncomingMessage } from 'node:http';
 import { completeInfo, type RegistryEvent } from '@ifreg/domain';
-import { ANY, SqliteEventStore } from '@ifreg/event-store';
+import { SqliteEventStore } from '@ifreg/event-store';
+import { ANY } from '@ifreg/ports';
 import { createLogger, createMetricsRegistry } from '@ifreg/platform';
 import { ReadModelService } from '@ifreg/query';
 import { sseReader, waitFor } from '@ifreg/testing';

@@ -4,7 +4,7 @@ import type { ObjectReply, ObjectRequest } from '@ifreg/contracts';
 import type { RegistryEvent } from '@ifreg/domain';
 import { createLogger, createMetricsRegistry } from '@ifreg/platform';
 import { ObjectBroker, ObjectTimeoutError, type ObjectRequestDraft } from '../objects/object-broker';
-import type { Outcome } from '../port';
+import type { Outcome } from '@ifreg/ports';
 import { createKafka, kafkaSettings } from './kafka-config';
 import { KafkaObjectRoute } from './kafka-object-route';
 import { KafkaOutcomeSource } from './kafka-outcome-source';

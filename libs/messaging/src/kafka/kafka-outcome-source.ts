@@ -1,7 +1,7 @@
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import { isRegistryEvent } from '@ifreg/contracts';
 import type { Logger } from '@ifreg/platform';
-import type { Outcome, OutcomeSource } from '../port';
+import type { Outcome, OutcomeSource } from '@ifreg/ports';
 import { KafkaPartitionReader } from './partition-reader';
 
 export interface KafkaOutcomeSourceOptions {

@@ -3,7 +3,7 @@ import type { Admin, KafkaMessage } from 'kafkajs';
 import type { RegistryEvent } from '@ifreg/domain';
 import { createLogger } from '@ifreg/platform';
 import { OutcomeWaiter } from '../outcome-waiter';
-import type { InboundMessage, Outcome } from '../port';
+import type { InboundMessage, Outcome } from '@ifreg/ports';
 import { createKafka, kafkaSettings } from './kafka-config';
 import { KafkaAgentConsumer, type KafkaAgentConsumerOptions } from './kafka-consumer';
 import { KafkaOutcomeSource } from './kafka-outcome-source';

@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { Client } from 'pg';
-import type { EventData } from '@ifreg/event-store';
+import type { EventData } from '@ifreg/ports';
 import { perSecond, repeat, summarize, type Figure } from '../measure';
 import { capped, type BenchContext } from '../context';
 import { RawConsumer, benchKafka, connectedProducer, createTopics, produce, sustainedRate } from '../support/kafka-load';

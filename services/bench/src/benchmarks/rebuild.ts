@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
-import { NO_STREAM, SqliteEventStore } from '@ifreg/event-store';
+import { SqliteEventStore } from '@ifreg/event-store';
+import { NO_STREAM } from '@ifreg/ports';
 import { perSecond, repeat, type Figure } from '../measure';
 import { capped, type BenchContext } from '../context';
 import { getJson, startQueryService } from '../support/query-service';

@@ -3,8 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Kafka } from 'kafkajs';
-import { SqliteEventStore, type RecordedEvent } from '@ifreg/event-store';
-import { KafkaAgentProducer, KafkaOutcomeSource, ensureTopics, type Outcome } from '@ifreg/messaging';
+import { SqliteEventStore } from '@ifreg/event-store';
+import { type RecordedEvent } from '@ifreg/ports';
+import { KafkaAgentProducer, KafkaOutcomeSource, ensureTopics } from '@ifreg/messaging';
+import { type Outcome } from '@ifreg/ports';
 import type { Logger } from '@ifreg/platform';
 import { Cleanup, ServiceProcess, sleep, tempDir, waitFor } from '@ifreg/testing';
 

@@ -1,5 +1,5 @@
 /// <reference types="jest" />
-import type { EventData, EventStore, Subscription } from './port';
+import type { EventData, EventStore, Subscription } from '@ifreg/ports';
 
 /** Test support shared by the contract suites; not part of the production entry. */
 export type CreateStore = () => Promise<EventStore>;

@@ -1,5 +1,4 @@
-import { RegistrationError } from '../errors';
-import type { Provider } from '../provider';
+import { RegistrationError, type Provider } from '@ifreg/agent-sdk';
 import { luidName, type NetLuid } from '@ifreg/domain';
 import { readBootId, readMachineId, type HostInterface } from '@ifreg/host-interfaces';
 import { backoffDelay, type Logger } from '@ifreg/platform';
