@@ -4,6 +4,5 @@ export * from './workspace';
 export * from './service-process';
 export * from './sse';
 export * from './decider';
-export { eventStoreContract, makeEvents } from './event-store';
-export * from './event-store/in-memory-esdb';
+export * from './event-store';
 export * from './postgres-test-server';

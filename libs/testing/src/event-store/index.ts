@@ -1,3 +1,4 @@
-// Test support for adapter specs; kept out of index.ts so production code never loads jest globals.
+// The contract every event-store adapter passes, and what its specs build on.
 export { eventStoreContract } from './contract-suite';
-export { makeEvents, sleep, waitFor } from './contract-fixture';
+export { makeEvents } from './contract-fixture';
+export * from './in-memory-esdb';
