@@ -47,11 +47,20 @@ describe('messages sent before and after the consumer starts', () => {
     expect(transport.pending).toBe(0);
   });
 
-  it('are not handed over before a consumer starts', async () => {
+  it('wait for a consumer, whenever it starts', async () => {
+    // given: nothing consumes yet
     transport = new InProcessTransport();
     await transport.send([message(1)]);
-    await sleep(10);
     expect(transport.pending).toBe(1);
+    // when
+    const handled: number[] = [];
+    await transport.start(async (batch) => {
+      handled.push(...numbers(batch));
+    });
+    await waitUntil(() => handled.length === 1, 2000, 'the waiting message');
+    // then
+    expect(handled).toEqual([1]);
+    expect(transport.pending).toBe(0);
   });
 });
 
@@ -112,15 +121,17 @@ describe('stop() while a batch is running', () => {
     await transport.send([message(1), message(2)]);
     await started;
     // when
-    let stopped = false;
+    let released = false;
+    let releasedWhenStopped: boolean | undefined;
     const stopping = transport.stop().then(() => {
-      stopped = true;
+      releasedWhenStopped = released;
     });
-    await sleep(20);
-    // then: still waiting for the running batch
-    expect(stopped).toBe(false);
+    await new Promise((resolve) => setImmediate(resolve));
+    released = true;
     release();
     await stopping;
+    // then: stop() resolved only after the running batch was let go
+    expect(releasedWhenStopped).toBe(true);
     expect(handled).toEqual([1]);
     expect(transport.pending).toBe(1);
   });
