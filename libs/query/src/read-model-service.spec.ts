@@ -196,6 +196,15 @@ describe('a read model stopped', () => {
 
 describe('a rebuild while events keep being appended', () => {
   const pause = (ms = 0): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+  /** Lets the writer append a few more after the swap, so that following the store is tested. */
+  async function someMore(writer: { readonly count: number }): Promise<void> {
+    const target = writer.count + 3;
+    const deadline = Date.now() + 10_000;
+    while (writer.count < target) {
+      if (Date.now() > deadline) throw new Error('the writer appended nothing more within 10 s');
+      await pause(1);
+    }
+  }
   const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
   /**
@@ -203,7 +212,7 @@ describe('a rebuild while events keep being appended', () => {
    * through another connection to the file, as a registrar in another process does: the
    * read model sees them only when its subscription polls, a rebuild's reads at once.
    */
-  function startWriting(): { stop(): Promise<number> } {
+  function startWriting(): { readonly count: number; stop(): Promise<number> } {
     const other = new SqliteEventStore({ path: join(dir, 'events.db') });
     let writing = true;
     let count = 0;
@@ -215,6 +224,9 @@ describe('a rebuild while events keep being appended', () => {
       }
     })();
     return {
+      get count() {
+        return count;
+      },
       stop: async () => {
         writing = false;
         await done;
@@ -237,7 +249,7 @@ describe('a rebuild while events keep being appended', () => {
     const writer = startWriting();
     // when
     await service.rebuild();
-    await pause(50);
+    await someMore(writer);
     const written = await writer.stop();
     const head = await store.headPosition();
     await service.waitFor(head, 2000);
@@ -260,7 +272,7 @@ describe('a rebuild while events keep being appended', () => {
     const writer = startWriting();
     // when
     await service.rebuild();
-    await pause(50);
+    await someMore(writer);
     await writer.stop();
     const head = await store.headPosition();
     await service.waitFor(head, 2000);
