@@ -5,6 +5,7 @@ import { completeInfo, type RegistryEvent } from '@ifreg/domain';
 import { SqliteEventStore } from '@ifreg/event-store';
 import { ANY, type EventData } from '@ifreg/ports';
 import { createLogger } from '@ifreg/platform';
+import { sleep, waitFor } from '@ifreg/testing';
 import { listInterfaces } from './queries';
 import { PositionTimeoutError, ReadModelService, type ReadModelOptions, type RebuildProgress } from './read-model-service';
 
@@ -196,7 +197,11 @@ describe('a read model stopped', () => {
 });
 
 describe('a rebuild while events keep being appended', () => {
-  const pause = (ms = 0): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+  /** Lets the writer append a few more after the swap, so that following the store is tested. */
+  async function someMore(writer: { readonly count: number }): Promise<void> {
+    const target = writer.count + 3;
+    await waitFor(() => writer.count >= target, 10_000, 'the writer to append more', 1);
+  }
   const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
   /**
@@ -204,7 +209,7 @@ describe('a rebuild while events keep being appended', () => {
    * through another connection to the file, as a registrar in another process does: the
    * read model sees them only when its subscription polls, a rebuild's reads at once.
    */
-  function startWriting(): { stop(): Promise<number> } {
+  function startWriting(): { readonly count: number; stop(): Promise<number> } {
     const other = new SqliteEventStore({ path: join(dir, 'events.db') });
     let writing = true;
     let count = 0;
@@ -212,10 +217,13 @@ describe('a rebuild while events keep being appended', () => {
       while (writing) {
         count++;
         await other.append('registry-busy', [asData(registered(count, 'busy'))], ANY);
-        await pause(1);
+        await sleep(1);
       }
     })();
     return {
+      get count() {
+        return count;
+      },
       stop: async () => {
         writing = false;
         await done;
@@ -238,7 +246,7 @@ describe('a rebuild while events keep being appended', () => {
     const writer = startWriting();
     // when
     await service.rebuild();
-    await pause(50);
+    await someMore(writer);
     const written = await writer.stop();
     const head = await store.headPosition();
     await service.waitFor(head, 2000);
@@ -261,7 +269,7 @@ describe('a rebuild while events keep being appended', () => {
     const writer = startWriting();
     // when
     await service.rebuild();
-    await pause(50);
+    await someMore(writer);
     await writer.stop();
     const head = await store.headPosition();
     await service.waitFor(head, 2000);

@@ -110,13 +110,10 @@ describeNetns('the agent reading a network namespace with real interfaces', () =
     expect(byName(list.items, 'tun0')).toMatchObject({ luid: { ifType: 131 }, info: { mediaType: 15, physAddress: '' } });
 
     // when: a veth pair is added
-    const added = Date.now();
     inNs('link', 'add', 'v2', 'type', 'veth', 'peer', 'name', 'v3');
     const withPair = await waitFor(() => listInterfaces(aio.url, scope), (l) => namesOf(l).includes('v2') && namesOf(l).includes('v3'), 5000, 'v2 and v3');
-    const appearedMs = Date.now() - added;
     // then
     expect(byName(withPair.items, 'v2')?.info.physAddress).toBe(kernelLinks().get('v2')?.address);
-    expect(appearedMs).toBeLessThan(2000);
 
     // when: v0 is deleted (its peer v1 goes with it)
     inNs('link', 'del', 'v0');

@@ -6,7 +6,7 @@ import { completeInfo, type RegistryEvent } from '@ifreg/domain';
 import { SqliteEventStore } from '@ifreg/event-store';
 import { ANY } from '@ifreg/ports';
 import { CHROMIUM, openBrowser, type BrowserSession } from './testing/browser';
-import { serviceMain, startService, type StartedService } from '@ifreg/testing';
+import { serviceMain, sleep, startService, type StartedService } from '@ifreg/testing';
 
 /*
  * Opt-in measurements of the web page (IFREG_MEASURE_WEB=1; README "The web page"): the time to
@@ -43,7 +43,6 @@ const wholeAndLive = (count: number) => {
 };
 
 const median = (values: number[]) => values.slice().sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // Skipped unless IFREG_MEASURE_WEB=1: a measurement (minutes of load), not a check; its figures go to the README.
 (process.env['IFREG_MEASURE_WEB'] === '1' ? describe : describe.skip)(`the web page with ${FULL} interfaces in one scope (Chromium at ${CHROMIUM})`, () => {

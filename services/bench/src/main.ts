@@ -10,6 +10,7 @@ import { domainBenchmark } from './benchmarks/domain';
 import { memoryBenchmark } from './benchmarks/memory';
 import { sqliteStoreBenchmark } from './benchmarks/store-sqlite';
 import { postgresStoreBenchmark } from './benchmarks/store-postgres';
+import { storeScaleOutBenchmark } from './benchmarks/store-scaleout';
 import { pipelineBenchmark } from './benchmarks/pipeline';
 import { queryApiBenchmark } from './benchmarks/query-api';
 import { rebuildBenchmark } from './benchmarks/rebuild';
@@ -24,6 +25,7 @@ const BENCHMARKS: Readonly<Record<string, Bench>> = {
   domain: domainBenchmark,
   'store-sqlite': sqliteStoreBenchmark,
   'store-postgres': postgresStoreBenchmark,
+  'store-scaleout': storeScaleOutBenchmark,
   pipeline: pipelineBenchmark,
   'query-api': queryApiBenchmark,
   rebuild: rebuildBenchmark,

@@ -12,7 +12,8 @@ export function line(bench: string, f: Figure): string {
     f.target === undefined ? '' : `  target ratio ≥ ${f.target}: ${r >= f.target ? 'met' : 'MISSED'}`,
     f.limit === undefined ? '' : `  limit ≤ ${f.limit} ${f.unit}: ${ours.median <= f.limit ? 'met' : 'MISSED'}`,
   ].join('');
-  return `${bench} / ${f.name}: ${fmt(ours.median)} ${f.unit} (min ${fmt(ours.min)}, max ${fmt(ours.max)}, n=${f.samples.length}) vs ${f.baseline.label} ${fmt(base.median)} → ratio ${r.toFixed(2)}${verdict}`;
+  const note = f.note === undefined ? '' : `\n    (${f.note})`;
+  return `${bench} / ${f.name}: ${fmt(ours.median)} ${f.unit} (min ${fmt(ours.min)}, max ${fmt(ours.max)}, n=${f.samples.length}) vs ${f.baseline.label} ${fmt(base.median)} → ratio ${r.toFixed(2)}${verdict}${note}`;
 }
 
 export function markdown(results: ReadonlyMap<string, readonly Figure[]>, meta: Record<string, string>): string {
@@ -37,7 +38,13 @@ export function markdown(results: ReadonlyMap<string, readonly Figure[]>, meta: 
     '|---|---|---|---|---|---|---|',
     ...rows,
     '',
+    ...notes(results),
   ].join('\n');
+}
+
+function notes(results: ReadonlyMap<string, readonly Figure[]>): string[] {
+  const lines = [...results].flatMap(([bench, figures]) => figures.filter((f) => f.note !== undefined).map((f) => `- ${bench} / ${f.name}: ${f.note}`));
+  return lines.length === 0 ? [] : ['Notes:', '', ...lines, ''];
 }
 
 export async function writeResults(dir: string, results: ReadonlyMap<string, readonly Figure[]>, meta: Record<string, string>): Promise<string> {
