@@ -67,10 +67,8 @@ const queryModule = new ContainerModule(({ bind }) => {
         },
         metrics: ctx.get(TOKENS.Metrics),
         log: ctx.get(TOKENS.Logger),
-        token: http.token,
-        limits: http.limits,
-        maxWaitMs: http.maxWaitMs,
-        watch: http.watch,
+        // The token, the limits, the longest wait and the watch settings, as configured.
+        ...http,
       });
     })
     .inSingletonScope();

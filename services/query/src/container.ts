@@ -62,10 +62,8 @@ const httpModule = new ContainerModule(({ bind }) => {
         },
         metrics: ctx.get(TOKENS.Metrics),
         log: ctx.get(TOKENS.Logger),
-        token: http.token,
-        limits: http.limits,
-        maxWaitMs: http.maxWaitMs,
-        watch: http.watch,
+        // The token, the limits, the longest wait and the watch settings, as configured.
+        ...http,
       });
     })
     .inSingletonScope();
