@@ -7,7 +7,7 @@ import { completeInfo, type RegistryEvent } from '@ifreg/domain';
 import { SqliteEventStore } from '@ifreg/event-store';
 import { ANY } from '@ifreg/ports';
 import { ConfigError } from '@ifreg/platform';
-import { Cleanup, freePort, serviceMain, sleep, sseReader, startService } from '@ifreg/testing';
+import { Cleanup, freePort, serviceMain, sleep, sseReader, startService, waitForValue } from '@ifreg/testing';
 import { loadConfig } from './config';
 import { startQuery } from './start';
 
@@ -113,13 +113,7 @@ const names = (body: Body): string[] => body.items.map((i: Body) => i.info.frien
 
 /** Retries `probe` until it answers something other than undefined, or fails after timeoutMs. */
 async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await sleep(20);
-  }
+  return (await waitForValue(probe, (value) => value !== undefined, timeoutMs, what, 20)) as T;
 }
 
 // ---------------------------------------------------------------------------------------
