@@ -12,24 +12,52 @@ const browserGlobals = Object.fromEntries(
 );
 const io = ['kafkajs', 'pg', 'better-sqlite3', '@eventstore/*', '@kurrent/*'];
 
-/** Arrows point inward: services → application → adapters → contracts → domain. */
-const boundaries = (domainTestLibs) => ({
+/**
+ * Arrows point inward: services → edges (HTTP API, agent SDK) → application → ports ← adapters;
+ * ports → domain. The application libraries (registrar, query) see the ports, never an adapter.
+ * Test code (specs and testing/ folders) may also use the testing library, and an application's
+ * tests real adapters; production code may not.
+ */
+const boundaries = (domainTestLibs, testCode = false) => ({
   enforceBuildableLibDependency: false,
   allow: [],
-  depConstraints: [
-    // The domain is pure: no other project, no npm package (tests: their libraries only), no node builtin (rule below).
-    { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain'], allowedExternalImports: domainTestLibs },
-    { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:domain'], bannedExternalImports: [...io, 'inversify', 'fastify'] },
-    { sourceTag: 'type:platform', onlyDependOnLibsWithTags: [], bannedExternalImports: [...io, 'inversify'] },
-    { sourceTag: 'type:adapter', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:platform'], bannedExternalImports: ['inversify'] },
-    {
-      sourceTag: 'type:application',
-      onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:platform', 'type:adapter', 'type:application'],
-      bannedExternalImports: [...io, 'inversify'],
-    },
-    { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:platform', 'type:adapter', 'type:application'] },
-  ],
+  // The testing library serves the specs of the libraries it builds on (the domain's harness, the
+  // store contract suite): only test code uses it (constraints below), so such cycles are test-only.
+  ignoredCircularDependencies: [['@ifreg/testing', '*']],
+  depConstraints: constraints(domainTestLibs).map((c) => {
+    if (!testCode) return c;
+    const extra = c.sourceTag === 'type:application' ? ['type:testing', 'type:adapter'] : ['type:testing'];
+    return { ...c, onlyDependOnLibsWithTags: [...c.onlyDependOnLibsWithTags, ...extra] };
+  }),
 });
+
+const constraints = (domainTestLibs) => [
+  // The domain is pure: no other project, no npm package (tests: their libraries only), no node builtin (rule below).
+  { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain'], allowedExternalImports: domainTestLibs },
+  { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:domain'], bannedExternalImports: [...io, 'inversify', 'fastify'] },
+  { sourceTag: 'type:platform', onlyDependOnLibsWithTags: [], bannedExternalImports: [...io, 'inversify'] },
+  // The ports the core owns: interfaces, errors and constants, no I/O.
+  { sourceTag: 'type:ports', onlyDependOnLibsWithTags: ['type:domain'], bannedExternalImports: [...io, 'inversify', 'fastify', 'ws'] },
+  { sourceTag: 'type:adapter', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:platform', 'type:ports', 'type:adapter'], bannedExternalImports: ['inversify'] },
+  {
+    sourceTag: 'type:application',
+    onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:platform', 'type:ports', 'type:application'],
+    bannedExternalImports: [...io, 'inversify'],
+  },
+  // Where the outside comes in (HTTP, the agent SDK, the Linux agent): over the application and the adapters.
+  {
+    sourceTag: 'type:edge',
+    onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:platform', 'type:ports', 'type:adapter', 'type:application', 'type:edge'],
+    bannedExternalImports: ['inversify'],
+  },
+  // What every composition root binds alike (logger, metrics, lifecycle, store): services only.
+  { sourceTag: 'type:composition', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:platform', 'type:ports', 'type:adapter'], bannedExternalImports: io },
+  { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:platform', 'type:ports', 'type:adapter', 'type:application', 'type:edge', 'type:composition'] },
+  // The bench runs built services and measures them: a service that may use the testing library.
+  { sourceTag: 'type:bench', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:platform', 'type:ports', 'type:adapter', 'type:application', 'type:edge', 'type:testing'] },
+  // Test support: never in a production build (tools/build.mjs --production, deploy/Dockerfile).
+  { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:platform', 'type:ports', 'type:adapter', 'type:testing'] },
+];
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '.nx/**', 'coverage/**', 'bench-results/**', 'deploy/**'] },
@@ -69,9 +97,13 @@ export default tseslint.config(
     },
   },
   {
+    files: ['**/src/testing/**/*.ts'],
+    rules: { '@nx/enforce-module-boundaries': ['error', boundaries([], true)] },
+  },
+  {
     files: ['**/*.spec.ts'],
     rules: {
-      '@nx/enforce-module-boundaries': ['error', boundaries(['fast-check', '@jest/globals'])],
+      '@nx/enforce-module-boundaries': ['error', boundaries(['fast-check', '@jest/globals'], true)],
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/no-unsafe-call': 'off',
       '@typescript-eslint/no-unsafe-return': 'off',

@@ -3,8 +3,7 @@ const fs = require('node:fs');
 // One jest run over every workspace package; unit specs and integration specs side by side.
 const swc = ['@swc/jest', {
   jsc: {
-    parser: { syntax: 'typescript', decorators: true },
-    transform: { legacyDecorator: true, decoratorMetadata: true },
+    parser: { syntax: 'typescript' },
     target: 'es2022',
   },
   module: { type: 'commonjs' },

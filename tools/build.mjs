@@ -2,7 +2,8 @@
 // One process for the whole workspace keeps `npm start` quick. Safe to run while built
 // services run or other builds run (tests spawn built processes in parallel): each file is
 // written to a temporary name and renamed over the old one, nothing is deleted first; files
-// whose source is gone are removed at the end.
+// whose source is gone are removed at the end. Test support (src/testing/ folders) is never
+// built; with --production neither are the testing library and the bench (deploy/Dockerfile).
 import { transformFile } from '@swc/core';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
@@ -12,7 +13,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const swcrc = JSON.parse(await readFile(join(root, '.swcrc'), 'utf8'));
 delete swcrc.$schema;
 
-async function* files(dir, keep) {
+async function* files(dir, keep, skipTesting = true) {
   let entries;
   try {
     entries = await readdir(dir, { withFileTypes: true });
@@ -21,12 +22,15 @@ async function* files(dir, keep) {
   }
   for (const entry of entries) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) yield* files(path, keep);
+    if (entry.isDirectory() && skipTesting && entry.name === 'testing') continue;
+    if (entry.isDirectory()) yield* files(path, keep, skipTesting);
     else if (keep(entry.name)) yield path;
   }
 }
 
 const isSource = (name) => name.endsWith('.ts') && !name.endsWith('.spec.ts') && !name.endsWith('.d.ts');
+const production = process.argv.includes('--production');
+const testOnly = new Set(['libs/testing', 'services/bench']);
 
 async function writeAtomically(path, content) {
   const temp = `${path}.${process.pid}.tmp`;
@@ -38,6 +42,7 @@ const started = Date.now();
 let count = 0;
 for (const group of ['libs', 'services']) {
   for (const pkg of await readdir(join(root, group))) {
+    if (production && testOnly.has(`${group}/${pkg}`)) continue;
     const src = join(root, group, pkg, 'src');
     const dist = join(root, group, pkg, 'dist');
     const written = new Set();
@@ -55,7 +60,7 @@ for (const group of ['libs', 'services']) {
       count++;
     }
     await Promise.all(jobs);
-    for await (const stale of files(dist, (name) => !name.endsWith('.tmp'))) {
+    for await (const stale of files(dist, (name) => !name.endsWith('.tmp'), false)) {
       if (!written.has(stale)) await rm(stale, { force: true });
     }
   }

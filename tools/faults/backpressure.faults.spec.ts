@@ -2,9 +2,9 @@ import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import { createKafka, kafkaSettings } from '@ifreg/messaging';
 import { createLogger } from '@ifreg/platform';
 import { checkScenario } from './support/check';
-import { Cleanup, tempDir, waitFor } from './support/cleanup';
+import { buildWorkspace, Cleanup, tempDir, waitFor } from '@ifreg/testing';
 import { figure, scenarioSeed } from './support/random';
-import { buildOnce, deployment, startRegistrar } from './support/service';
+import { deployment, startRegistrar } from './support/service';
 import { createTopics, groupLag, workload, type WorkloadMessage } from './support/workload';
 
 /*
@@ -36,7 +36,7 @@ let kafka: Kafka;
 
 beforeAll(() => {
   if (brokers.length === 0) return;
-  buildOnce();
+  buildWorkspace();
   kafka = createKafka(kafkaSettings({ brokers, clientId: 'ifreg-faults-backpressure' }), log);
 });
 afterEach(() => cleanup.run());

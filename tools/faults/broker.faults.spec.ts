@@ -4,10 +4,10 @@ import { SqliteEventStore } from '@ifreg/event-store';
 import { createKafka, kafkaSettings } from '@ifreg/messaging';
 import { createLogger } from '@ifreg/platform';
 import { checkScenario } from './support/check';
-import { Cleanup, sleep, tempDir, waitFor } from './support/cleanup';
+import { buildWorkspace, Cleanup, type ServiceProcess, sleep, tempDir, waitFor } from '@ifreg/testing';
 import { PrivateKafka } from './support/kafka-broker';
 import { figure, scenarioSeed } from './support/random';
-import { Supervisor, buildOnce, deployment, startQuery, startRegistrar, type Deployment, type ServiceProcess } from './support/service';
+import { Supervisor, deployment, startQuery, startRegistrar, type Deployment } from './support/service';
 import { HeadWatcher } from './support/timeline';
 import { agentProducer, createTopics, produceSteadily, waitDrained, workload } from './support/workload';
 
@@ -28,7 +28,7 @@ const log = createLogger({ name: 'faults-broker', level: process.env['LOG_LEVEL'
 const cleanup = new Cleanup();
 
 beforeAll(() => {
-  if (brokers.length > 0) buildOnce();
+  if (brokers.length > 0) buildWorkspace();
 });
 afterEach(() => cleanup.run(), 90_000);
 

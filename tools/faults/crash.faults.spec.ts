@@ -5,9 +5,9 @@ import { createKafka, kafkaSettings } from '@ifreg/messaging';
 import { createLogger } from '@ifreg/platform';
 import { readTopic, type SentInput } from './invariants';
 import { checkScenario } from './support/check';
-import { Cleanup, sleep, tempDir, waitFor } from './support/cleanup';
+import { buildWorkspace, Cleanup, ROOT, ServiceProcess, sleep, tempDir, waitFor } from '@ifreg/testing';
 import { figure, scenarioSeed } from './support/random';
-import { ROOT, ServiceProcess, buildOnce, deployment, startQuery, startRegistrar, type Deployment } from './support/service';
+import { deployment, startQuery, startRegistrar, type Deployment } from './support/service';
 import { HeadWatcher } from './support/timeline';
 import { agentProducer, createTopics, produceSteadily, waitDrained, workload } from './support/workload';
 
@@ -27,7 +27,7 @@ let kafka: Kafka;
 
 beforeAll(() => {
   if (brokers.length === 0) return;
-  buildOnce();
+  buildWorkspace();
   kafka = createKafka(kafkaSettings({ brokers, clientId: 'ifreg-faults-crash' }), log);
 });
 afterEach(() => cleanup.run(), 60_000);
@@ -147,12 +147,12 @@ describeKafka('SIGKILL', () => {
 
     // when: the agent is SIGKILLed once it has sent a random 1,500–3,500 messages
     const killAfter = random.int(1_500, 3_500);
-    const first = ServiceProcess.spawn(cleanup, 'agent-1', sim, {}, args);
+    const first = ServiceProcess.spawn(cleanup, 'agent-1', sim, { env: {}, args });
     await waitFor(async () => (await produced()) >= killAfter || !first.running, 30_000, () => `${killAfter} messages from the agent; output:\n${first.tail()}`);
     const exit = await first.kill();
     const sentByFirst = await produced();
     // and started again with the same plan (seed and run id): it resends everything from the start, and waits for the outcomes
-    const second = ServiceProcess.spawn(cleanup, 'agent-2', sim, {}, [...args, '--wait', '--wait-timeout', '60']);
+    const second = ServiceProcess.spawn(cleanup, 'agent-2', sim, { env: {}, args: [...args, '--wait', '--wait-timeout', '60'] });
     const secondExit = await second.exited;
     await waitDrained(kafka, d, 60_000, () => `; registrar:\n${registrar.tail()}`);
 

@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Partitioners, type Kafka } from 'kafkajs';
 import type { RegistryEvent } from '@ifreg/domain';
-import { ANY, SqliteEventStore, type EventStore, type RecordedEvent } from '@ifreg/event-store';
+import { SqliteEventStore } from '@ifreg/event-store';
+import { ANY, type EventStore, type RecordedEvent } from '@ifreg/ports';
 import { createKafka, kafkaSettings } from '@ifreg/messaging';
 import { createLogger } from '@ifreg/platform';
 import {

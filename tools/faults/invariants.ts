@@ -4,7 +4,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Kafka } from 'kafkajs';
 import { decodeAgentMessage, eventProblem } from '@ifreg/contracts';
 import { MAX_IF_INDEX, luidHex, type InterfaceRegistered, type RegistryEvent } from '@ifreg/domain';
-import type { EventStore, RecordedEvent } from '@ifreg/event-store';
+import type { EventStore, RecordedEvent } from '@ifreg/ports';
 import { comparableInterface, expectedInterfaces, expectedScopes, foldOracle } from './read-model-oracle';
 
 /*

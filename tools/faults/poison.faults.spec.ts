@@ -2,10 +2,10 @@ import type { Kafka } from 'kafkajs';
 import { createKafka, kafkaSettings } from '@ifreg/messaging';
 import { createLogger } from '@ifreg/platform';
 import { checkScenario, openStore } from './support/check';
-import { Cleanup } from './support/cleanup';
+import { buildWorkspace, Cleanup } from '@ifreg/testing';
 import { freshSchema, sql } from './support/postgres';
 import { figure, scenarioSeed } from './support/random';
-import { buildOnce, deployment, startQuery, startRegistrar } from './support/service';
+import { deployment, startQuery, startRegistrar } from './support/service';
 import { agentProducer, createTopics, produceSteadily, waitDrained, workload, type WorkloadMessage } from './support/workload';
 
 /*
@@ -26,7 +26,7 @@ let kafka: Kafka;
 
 beforeAll(() => {
   if (brokers.length === 0) return;
-  buildOnce();
+  buildWorkspace();
   kafka = createKafka(kafkaSettings({ brokers, clientId: 'ifreg-faults-poison' }), log);
 });
 afterEach(() => cleanup.run(), 60_000);

@@ -1,4 +1,4 @@
-import type { RecordedEvent } from '@ifreg/event-store';
+import type { RecordedEvent } from '@ifreg/ports';
 
 /**
  * What the query service must answer, folded from the recorded events by this file alone.

@@ -2,10 +2,10 @@ import type { Kafka } from 'kafkajs';
 import { createKafka, kafkaSettings } from '@ifreg/messaging';
 import { createLogger } from '@ifreg/platform';
 import { checkScenario } from './support/check';
-import { Cleanup, sleep, waitFor } from './support/cleanup';
+import { buildWorkspace, Cleanup, sleep, waitFor } from '@ifreg/testing';
 import { PrivatePostgres, freshSchema, privateServerUnavailable, sql } from './support/postgres';
 import { figure, scenarioSeed } from './support/random';
-import { Supervisor, buildOnce, deployment, startQuery, startRegistrar, type Deployment } from './support/service';
+import { Supervisor, deployment, startQuery, startRegistrar, type Deployment } from './support/service';
 import { FaultProxy } from './support/tcp-proxy';
 import { HeadWatcher } from './support/timeline';
 import { agentProducer, createTopics, produceSteadily, waitDrained, workload } from './support/workload';
@@ -31,7 +31,7 @@ let pg: PrivatePostgres | undefined;
 
 beforeAll(async () => {
   if (brokers.length === 0 || noServer !== undefined) return;
-  buildOnce();
+  buildWorkspace();
   kafka = createKafka(kafkaSettings({ brokers, clientId: 'ifreg-faults-store' }), log);
   pg = await PrivatePostgres.start();
 }, 90_000);

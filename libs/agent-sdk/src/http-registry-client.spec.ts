@@ -50,7 +50,18 @@ const detection: WireMessage = {
   luid: { ifType: 6, netLuidIndex: 1 },
   info: { friendlyName: 'eth0' },
 };
-const registered = { type: 'InterfaceRegistered', scope: 'host-a', epoch: 1, ifIndex: 3, luid: { ifType: 6, netLuidIndex: 1 }, causationId: 'm-1', at: '2026-11-24T12:00:00.000Z' };
+const registered = {
+  type: 'InterfaceRegistered',
+  scope: 'host-a',
+  epoch: 1,
+  ifIndex: 3,
+  luid: { ifType: 6, netLuidIndex: 1 },
+  providerId: 'agent-test',
+  providerIfContext: '',
+  info: { friendlyName: 'eth0' },
+  causationId: 'm-1',
+  at: '2026-11-24T12:00:00.000Z',
+};
 
 describe('a message the service answers with its outcome (200)', () => {
   it('resolves with the event and its position, having posted the JSON with wait=true and the token', async () => {
@@ -79,9 +90,27 @@ describe('a message the service answers with its outcome (200)', () => {
   });
 });
 
+describe('an answer that is not a registry event', () => {
+  it('rejects with RegistryUnavailableError naming what the event lacks', async () => {
+    const { ifIndex: _, ...withoutIndex } = registered;
+    answer = json(200, { ...withoutIndex, position: 3 });
+
+    await expect(new HttpRegistryClient({ url }).send(detection)).rejects.toThrow(new RegistryUnavailableError('the service answered message m-1 without an outcome event (ifIndex is required)'));
+  });
+});
+
 describe('a message the service refuses (400)', () => {
   it('resolves with the recorded RegistrationFailed when the answer carries the outcome', async () => {
-    const failed = { type: 'RegistrationFailed', scope: 'host-a', epoch: 1, status: 'INVALID_PARAMETER', reason: 'info.mediaType must be <= 19', causationId: 'm-1', at: 'x' };
+    const failed = {
+      type: 'RegistrationFailed',
+      scope: 'host-a',
+      epoch: 1,
+      messageType: 'InterfaceDetected',
+      status: 'INVALID_PARAMETER',
+      reason: 'info.mediaType must be <= 19',
+      causationId: 'm-1',
+      at: '2026-11-24T12:00:00.000Z',
+    };
     answer = json(400, { error: 'InvalidMessage', reason: 'info.mediaType must be <= 19', messageId: 'm-1', outcome: { ...failed, position: 7 } });
 
     await expect(new HttpRegistryClient({ url }).send(detection)).resolves.toEqual({ scope: 'host-a', event: failed, position: 7 });

@@ -1,5 +1,5 @@
-import type { RegistryEvent } from '@ifreg/domain';
-import type { Outcome } from '@ifreg/messaging';
+import { eventProblem, isRegistryEvent } from '@ifreg/contracts';
+import type { Outcome } from '@ifreg/ports';
 import { RegistryRejectedError, RegistryTimeoutError, RegistryUnavailableError, UnexpectedOutcomeError } from './errors';
 import { DEFAULT_TIMEOUT_MS, type RegistryClient, type SendOptions, type WireMessage } from './registry-client';
 
@@ -75,11 +75,12 @@ export class HttpRegistryClient implements RegistryClient {
 
 function outcomeOf(value: unknown, messageId: string): Outcome {
   const { position, ...event } = isObject(value) ? value : {};
-  if (typeof event['type'] !== 'string' || typeof event['scope'] !== 'string' || typeof position !== 'number') {
-    throw new RegistryUnavailableError(`the service answered message ${messageId} without an outcome event`);
+  if (typeof position !== 'number' || !isRegistryEvent(event)) {
+    const problem = typeof position === 'number' ? eventProblem(event) : 'no position';
+    throw new RegistryUnavailableError(`the service answered message ${messageId} without an outcome event (${problem})`);
   }
-  if (event['causationId'] !== messageId) throw new UnexpectedOutcomeError(`an outcome caused by ${messageId}`, `one caused by ${String(event['causationId'])}`, messageId);
-  return { scope: event['scope'], event: event as unknown as RegistryEvent, position };
+  if (event.causationId !== messageId) throw new UnexpectedOutcomeError(`an outcome caused by ${messageId}`, `one caused by ${event.causationId}`, messageId);
+  return { scope: event.scope, event, position };
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -4,6 +4,4 @@ export * from './http-registry-client';
 export * from './transport-registry-client';
 export * from './state-file';
 export * from './provider';
-export * from './linux/linux-agent';
-export * from './linux/linux-objects';
 export * from './objects';

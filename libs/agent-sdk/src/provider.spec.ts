@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { decodeAgentMessage } from '@ifreg/contracts';
 import { decide, evolve, initialState, type RegistryState } from '@ifreg/domain';
-import type { Outcome } from '@ifreg/messaging';
+import type { Outcome } from '@ifreg/ports';
 import { RegistrationError, RegistryRejectedError, RegistryTimeoutError, type RegistryClientError } from './errors';
 import { Provider, type ProviderOptions } from './provider';
 import type { RegistryClient, WireMessage } from './registry-client';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { SCHEMA_VERSION } from '@ifreg/contracts';
 import { luidHex, luidName, type NetIfInformationInput, type NetLuid, type RegistryEvent } from '@ifreg/domain';
-import type { Outcome } from '@ifreg/messaging';
-import { nameBasedUuid } from '@ifreg/platform';
+import type { Outcome } from '@ifreg/ports';
+import { backoffDelay, nameBasedUuid, retry } from '@ifreg/platform';
 import { RegistrationError, RegistryClientError, UnexpectedOutcomeError } from './errors';
 import type { RegistryClient, WireMessage } from './registry-client';
 import { emptyState, readStateFile, StateFileError, writeStateFile, type ProviderState } from './state-file';
@@ -276,17 +276,13 @@ export class Provider {
   }
 
   /** Sends one message, again with the same id after a retriable failure. */
-  private async request(message: WireMessage): Promise<Outcome> {
-    const retries = this.options.retries ?? 2;
+  private request(message: WireMessage): Promise<Outcome> {
     const timeoutMs = this.options.timeoutMs;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.options.client.send(message, timeoutMs === undefined ? {} : { timeoutMs });
-      } catch (error) {
-        if (!(error instanceof RegistryClientError) || !error.retriable || attempt >= retries) throw error;
-        await sleep((this.options.retryDelayMs ?? 250) * 2 ** attempt);
-      }
-    }
+    return retry(() => this.options.client.send(message, timeoutMs === undefined ? {} : { timeoutMs }), {
+      retries: this.options.retries ?? 2,
+      retryIf: (error) => error instanceof RegistryClientError && error.retriable,
+      delayMs: (failures) => backoffDelay(failures, { minMs: this.options.retryDelayMs ?? 250, maxMs: Number.MAX_SAFE_INTEGER }),
+    });
   }
 
   private luidFor(state: ProviderState, target: InterfaceRef): NetLuid {
@@ -335,4 +331,3 @@ function expectOutcome<T extends RegistryEvent['type']>(outcome: Outcome, type: 
   throw new UnexpectedOutcomeError(type, event.type, messageId);
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,5 +1,5 @@
 import type { AgentMessage } from '@ifreg/domain';
-import type { Outcome } from '@ifreg/messaging';
+import type { Outcome } from '@ifreg/ports';
 
 /** An agent message as it travels (DESIGN.md §2.9): the domain message plus its schema version. */
 export type WireMessage = AgentMessage & { readonly schemaVersion: number };

@@ -1,5 +1,5 @@
 import type { RegistryEvent } from '@ifreg/domain';
-import type { OutboundMessage, Outcome } from '@ifreg/messaging';
+import type { OutboundMessage, Outcome } from '@ifreg/ports';
 import { RegistryTimeoutError, RegistryUnavailableError } from './errors';
 import { TransportRegistryClient, type ConnectableProducer, type StartableOutcomeSource } from './transport-registry-client';
 import type { WireMessage } from './registry-client';

@@ -1,4 +1,4 @@
-import type { AgentMessageProducer, Outcome, OutcomeSource } from '@ifreg/messaging';
+import type { AgentMessageProducer, Outcome, OutcomeSource } from '@ifreg/ports';
 import { RegistryTimeoutError, RegistryUnavailableError } from './errors';
 import { DEFAULT_TIMEOUT_MS, type RegistryClient, type SendOptions, type WireMessage } from './registry-client';
 

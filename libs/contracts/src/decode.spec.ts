@@ -148,6 +148,28 @@ describe('a message with a readable scope and an unacceptable body', () => {
     else expect(rejected.reason).toMatch(reason);
   });
 
+  it.each<[string, Record<string, unknown>, RegExp]>([
+    ['a ProviderIfContext of 257 characters', { ...detected(), providerIfContext: 'x'.repeat(257) }, /^providerIfContext .*256/],
+    ['a GUID with a urn:uuid: prefix, which the domain refuses too', withInfo({ interfaceGuid: `urn:uuid:${GUID}` }), /^info\.interfaceGuid /],
+    ['a physical address of 33 bytes', withInfo({ physAddress: Array(33).fill('0a').join(':') }), /^info\.physAddress /],
+    ['flags beyond the known ones', withInfo({ flags: 4 }), /^info\.flags /],
+  ])('is rejected where the domain would refuse it too, given %s', (_, body, reason) => {
+    expect(rejectionOf(decodeAgentMessage(JSON.stringify(body))).reason).toMatch(reason);
+  });
+
+  it('leaves a ProviderIfContext of 86 characters (258 UTF-8 bytes) to the domain, which counts bytes', () => {
+    const decoded = decodeAgentMessage(JSON.stringify({ ...detected(), providerIfContext: '€'.repeat(86) }));
+    expect(decoded.kind).toBe('message');
+    if (decoded.kind !== 'message') return;
+    const outcome = decide(initialState('host-a'), { message: decoded.message, receivedAt: '2026-01-01T00:00:00.000Z' }).outcome;
+    expect(outcome).toMatchObject({ type: 'RegistrationFailed', status: 'INVALID_PARAMETER', reason: expect.stringMatching(/providerIfContext/) });
+  });
+
+  it('accepts a removal time and the domain records it', () => {
+    const decoded = decodeAgentMessage(JSON.stringify({ ...removed(), removedAt: '2026-01-01T00:00:00.000Z' }));
+    expect(decoded).toMatchObject({ kind: 'message', message: { removedAt: '2026-01-01T00:00:00.000Z' } });
+  });
+
   it('keeps the message id, the type and a valid LUID for the failure record', () => {
     const rejected = rejectionOf(decodeAgentMessage(JSON.stringify(withInfo({ accessType: 'multicast' }))));
     expect(rejected).toMatchObject({ messageId: MESSAGE_ID, messageType: 'InterfaceDetected', luid: { ifType: 6, netLuidIndex: 32768 } });

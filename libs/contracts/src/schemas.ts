@@ -3,6 +3,10 @@ import {
   CONNECTION_TYPES,
   DIRECTION_TYPES,
   FAILURE_STATUSES,
+  GUID_PATTERN,
+  KNOWN_FLAGS,
+  MAX_PROVIDER_CONTEXT_BYTES,
+  PHYS_ADDRESS_PATTERN,
   OBJECT_STATUSES,
   SET_REQUEST_ID_PATTERN,
   MAX_FRIENDLY_NAME,
@@ -23,8 +27,9 @@ const id = (name: string): string => `urn:ifreg:schema:${name}:v${SCHEMA_VERSION
 const u32 = { type: 'integer', minimum: 0, maximum: UINT32_MAX } as const;
 const time = { type: 'string', format: 'date-time' } as const;
 const text = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength }) as const;
-const guid = { type: 'string', format: 'uuid' } as const;
-const physAddress = { type: 'string', pattern: '^([0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){0,31})?$' } as const;
+// The limits come from the domain's definitions, so the edge and `decide` cannot disagree.
+const guid = { type: 'string', pattern: GUID_PATTERN.source } as const;
+const physAddress = { type: 'string', pattern: PHYS_ADDRESS_PATTERN.source } as const;
 
 export const scopeSchema = { type: 'string', pattern: SCOPE_PATTERN.source } as const;
 export const messageIdSchema = { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,128}$' } as const;
@@ -44,7 +49,7 @@ export const infoSchema = {
   additionalProperties: false,
   required: ['friendlyName'],
   properties: {
-    flags: { type: 'integer', minimum: 0, maximum: 3 },
+    flags: { type: 'integer', minimum: 0, maximum: KNOWN_FLAGS },
     physicalLocation: {
       type: 'object',
       additionalProperties: false,
@@ -83,7 +88,8 @@ export const interfaceDetectedSchema = {
     ...envelope('InterfaceDetected'),
     providerId: text(128),
     luid: luidSchema,
-    providerIfContext: { type: 'string', maxLength: 256 },
+    // Characters here; the domain refuses more than this many UTF-8 bytes (INVALID_PARAMETER).
+    providerIfContext: { type: 'string', maxLength: MAX_PROVIDER_CONTEXT_BYTES },
     info: infoSchema,
     detectedAt: time,
   },
@@ -183,6 +189,8 @@ const eventBase = (type: string, extra: readonly string[]) => ({
     messageType: { type: 'string' },
     providerId: { type: 'string' },
     info: { type: 'object' },
+    detectedAt: time,
+    removedAt: time,
   },
 });
 

@@ -1,11 +1,12 @@
 import fc from 'fast-check';
+import { deciderScene, registrationsOf as registrations, stateOf as everything } from '@ifreg/testing';
 import { MAX_IF_INDEX } from './allocator';
-import { type Decision, decide, MAX_PROVIDER_CONTEXT_BYTES } from './decide';
-import type { BootEpochStarted, FailureStatus, InterfaceRegistered, RegistrationFailed, RegistryEvent } from './events';
+import { decide, MAX_PROVIDER_CONTEXT_BYTES } from './decide';
+import type { BootEpochStarted, InterfaceRegistered, RegistrationFailed, RegistryEvent } from './events';
 import { completeInfo, type NetIfInformationInput } from './interface-info';
 import { luidName, type NetLuid } from './luid';
 import type { BootEpoch, InterfaceDetected, InterfaceRemoved, MessageRejected, RegistrarMessage } from './messages';
-import { DEFAULT_OPTIONS, evolve, initialState, type RegistryOptions, type RegistryState } from './state';
+import { DEFAULT_OPTIONS, evolve, initialState } from './state';
 
 // ---- the scene: one scope, one clock reading, a few message builders -------------------------------------------
 
@@ -48,106 +49,9 @@ const infoOf = (input: NetIfInformationInput) => {
   return checked.value;
 };
 
-// ---- given / when / then ---------------------------------------------------------------------------------------
+// ---- given / when / then (the harness of @ifreg/testing) ---------------------------------------------------------
 
-/** The used marks as a list of indexes: jest compares 65,536-byte typed arrays slowly. */
-function usedIndexes(used: ReadonlySet<number>): number[] {
-  return [...used].sort((a, b) => a - b);
-}
-
-/** What `decide` may not touch and a failure may not change: everything but the remembered outcomes. */
-const registrations = (state: RegistryState) => ({
-  epoch: state.epoch,
-  bootId: state.bootId,
-  allocator: { max: state.allocator.max, live: state.allocator.live, last: state.allocator.last, used: usedIndexes(state.allocator.used) },
-  byLuid: [...state.byLuid].map(([luid, r]) => `${luid} → ifIndex ${r.ifIndex} epoch ${r.epoch} by ${r.causationId}`).join('\n'),
-});
-
-const everything = (state: RegistryState) => ({
-  ...registrations(state),
-  outcomes: [...state.outcomes].map(([messageId, event]) => `${messageId} → ${event.type}`).join('\n'),
-});
-
-/** Runs messages through decide and evolve as the registrar does, returning the events recorded. */
-function recorded(options: RegistryOptions, ...messages: readonly RegistrarMessage[]): RegistryEvent[] {
-  const state = initialState(SCOPE, options);
-  return messages.flatMap((message) => {
-    const { events } = decide(state, { message, receivedAt: RECEIVED_AT });
-    for (const event of events) evolve(state, event);
-    return events;
-  });
-}
-
-interface Then {
-  readonly decision: Decision;
-  /** The state after the decided events were evolved into it. */
-  readonly state: RegistryState;
-  /** The decision recorded exactly these events, and answers with the (only) one. */
-  then(...expected: readonly RegistryEvent[]): Then;
-  /** The decision recorded one RegistrationFailed for this message, and changed nothing but the remembered outcome. */
-  thenFailed(status: FailureStatus, reason?: RegExp): RegistrationFailed;
-  /** The decision recorded nothing; returns its answer. */
-  thenNothingRecorded(): RegistryEvent;
-  /** The decision recorded only that the interface was detected again, and answers with its registration. */
-  thenRedetected(): RegistryEvent;
-  /** A further message, against the evolved state. */
-  when(message: RegistrarMessage): Then;
-}
-
-interface Given {
-  readonly state: RegistryState;
-  when(message: RegistrarMessage): Then;
-}
-
-function whenOn(state: RegistryState, message: RegistrarMessage): Then {
-  const before = everything(state);
-  const decision = decide(state, { message, receivedAt: RECEIVED_AT });
-  // decide is pure: whatever it answers, the state it was given is as it was.
-  expect(everything(state)).toEqual(before);
-  const beforeRegistrations = registrations(state);
-  for (const event of decision.events) evolve(state, event);
-  const then: Then = {
-    decision,
-    state,
-    then(...expected) {
-      expect(decision.events).toEqual(expected);
-      if (expected.length === 1) expect(decision.outcome).toEqual(expected[0]);
-      return then;
-    },
-    thenFailed(status, reason) {
-      expect(decision.events).toHaveLength(1);
-      const [event] = decision.events;
-      expect(event).toMatchObject({ type: 'RegistrationFailed', scope: SCOPE, status, causationId: message.messageId, at: RECEIVED_AT });
-      if (reason) expect((event as RegistrationFailed).reason).toMatch(reason);
-      expect(decision.outcome).toBe(event);
-      expect(registrations(state)).toEqual(beforeRegistrations);
-      return event as RegistrationFailed;
-    },
-    thenNothingRecorded() {
-      expect(decision.events).toEqual([]);
-      return decision.outcome;
-    },
-    thenRedetected() {
-      expect(decision.events).toEqual([expect.objectContaining({ type: 'InterfaceRedetected', causationId: message.messageId })]);
-      expect(registrations(state)).toEqual(beforeRegistrations);
-      expect(decision.outcome).toMatchObject({ type: 'InterfaceRegistered', causationId: message.messageId });
-      return decision.outcome;
-    },
-    when: (next) => whenOn(state, next),
-  };
-  return then;
-}
-
-function givenWith(options: Partial<RegistryOptions>, ...history: readonly RegistryEvent[]): Given {
-  const state = initialState(SCOPE, { ...DEFAULT_OPTIONS, ...options });
-  for (const event of history) evolve(state, event);
-  return { state, when: (message) => whenOn(state, message) };
-}
-
-const given = (...history: readonly RegistryEvent[]): Given => givenWith({}, ...history);
-
-/** The history a sequence of messages leaves with the default options. */
-const after = (...messages: readonly RegistrarMessage[]): RegistryEvent[] => recorded(DEFAULT_OPTIONS, ...messages);
+const { given, givenWith, recorded, after } = deciderScene(SCOPE, RECEIVED_AT);
 
 const ifIndexOf = (event: RegistryEvent | undefined): number | undefined => (event?.type === 'InterfaceRegistered' ? event.ifIndex : undefined);
 
@@ -176,6 +80,13 @@ describe('an empty scope, before any BootEpoch', () => {
     const { decision } = given().when(detected('m1', eth(1), { providerIfContext: undefined, detectedAt: undefined }));
     expect(decision.events[0]).toMatchObject({ type: 'InterfaceRegistered', providerIfContext: '' });
     expect(decision.events[0]).not.toHaveProperty('detectedAt');
+  });
+
+  it('records the removal time the agent gave, and none when it gave none', () => {
+    const registered = given(...after(detected('m1', eth(1)), detected('m2', eth(2))));
+    const withTime = registered.when({ ...removed('m3', eth(1)), removedAt: DETECTED_AT });
+    expect(withTime.decision.events[0]).toMatchObject({ type: 'InterfaceDeregistered', removedAt: DETECTED_AT });
+    expect(registered.when(removed('m4', eth(2))).decision.events[0]).not.toHaveProperty('removedAt');
   });
 
   it('hands out increasing indexes 1, 2, 3 to successive new LUIDs', () => {

@@ -15,6 +15,7 @@ export interface Decision {
   readonly outcome: RegistryEvent;
 }
 
+/** In UTF-8 bytes, which a JSON Schema cannot state: the schema bounds the characters by the same number. */
 export const MAX_PROVIDER_CONTEXT_BYTES = 256;
 
 /** The registrar's rules (DESIGN.md §2.3). Pure: the time comes with the command. */
@@ -110,6 +111,7 @@ function remove(state: RegistryState, msg: InterfaceRemoved, at: string): Decisi
     ifIndex: existing.ifIndex,
     luid: luid.value,
     providerId: msg.providerId,
+    ...(msg.removedAt === undefined ? {} : { removedAt: msg.removedAt }),
     causationId: msg.messageId,
     at,
   };

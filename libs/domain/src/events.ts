@@ -49,6 +49,8 @@ export interface InterfaceDeregistered {
   readonly ifIndex: number;
   readonly luid: NetLuid;
   readonly providerId: string;
+  /** The agent's time of the removal, when it gave one (like InterfaceRegistered's detectedAt). */
+  readonly removedAt?: string;
   readonly causationId: string;
   readonly at: string;
 }

@@ -55,8 +55,9 @@ export type NetIfInformationInput = Partial<Omit<NetIfInformation, 'physicalLoca
   readonly physicalLocation?: Partial<PhysicalLocation>;
 };
 
-const PHYS_ADDRESS = /^([0-9a-fA-F]{2}(:[0-9a-fA-F]{2})*)?$/;
-const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+/** Up to MAX_PHYS_ADDRESS_BYTES colon-separated hex bytes, or empty. The JSON Schemas use these patterns too. */
+export const PHYS_ADDRESS_PATTERN = new RegExp(`^([0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){0,${MAX_PHYS_ADDRESS_BYTES - 1}})?$`);
+export const GUID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 const isU32 = (n: number): boolean => Number.isInteger(n) && n >= 0 && n <= UINT32_MAX;
 const isIn = <T extends string>(list: readonly T[], v: string): v is T => (list as readonly string[]).includes(v);
@@ -105,7 +106,7 @@ function firstProblem(info: NetIfInformation): string | undefined {
   if (!isIn(CONNECTION_TYPES, info.connectionType)) return `info.connectionType must be one of ${CONNECTION_TYPES.join(', ')}`;
   for (const key of ['physAddress', 'permanentPhysAddress'] as const) {
     const v = info[key];
-    if (!PHYS_ADDRESS.test(v) || (v.length + 1) / 3 > MAX_PHYS_ADDRESS_BYTES) {
+    if (!PHYS_ADDRESS_PATTERN.test(v)) {
       return `info.${key} must be up to ${MAX_PHYS_ADDRESS_BYTES} colon-separated hex bytes, got '${v}'`;
     }
   }
@@ -113,7 +114,7 @@ function firstProblem(info: NetIfInformation): string | undefined {
     return `info.friendlyName must be 1..${MAX_FRIENDLY_NAME} characters`;
   }
   for (const key of ['interfaceGuid', 'networkGuid'] as const) {
-    if (!GUID.test(info[key])) return `info.${key} must be a GUID like ${ZERO_GUID}, got '${info[key]}'`;
+    if (!GUID_PATTERN.test(info[key])) return `info.${key} must be a GUID like ${ZERO_GUID}, got '${info[key]}'`;
   }
   if (!Number.isInteger(info.mediaType) || info.mediaType < 0 || info.mediaType > MAX_MEDIA_TYPE) {
     return `info.mediaType must be an NDIS_MEDIUM value 0..${MAX_MEDIA_TYPE}, got ${info.mediaType}`;

@@ -20,6 +20,7 @@ export interface InterfaceRemoved {
   readonly scope: string;
   readonly providerId: string;
   readonly luid: NetLuid;
+  readonly removedAt?: string;
 }
 
 export interface BootEpoch {

@@ -1,4 +1,4 @@
-import type { AllHandler, RecordedEvent, SubscribeOptions, Subscription } from './port';
+import type { AllHandler, RecordedEvent, SubscribeOptions, Subscription } from '@ifreg/ports';
 
 /** What a catch-up subscription needs from an adapter. */
 export interface CatchUpSource {

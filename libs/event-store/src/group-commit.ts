@@ -1,4 +1,4 @@
-import type { AppendResult, EventData, ExpectedRevision } from './port';
+import type { AppendResult, EventData, ExpectedRevision } from '@ifreg/ports';
 
 /** One append as the caller made it, waiting for the next group commit. */
 export interface GroupAppend {

@@ -1,6 +1,5 @@
-export * from './port';
 export { CatchUpSubscription, type CatchUpSource } from './catch-up-subscription';
-export { SqliteEventStore, type SqliteEventStoreOptions } from './sqlite-event-store';
+export { SqliteEventStore, type SqliteEventStoreOptions } from './sqlite/sqlite-event-store';
 export * from './store-config';
 export { PostgresEventStore, type PostgresEventStoreOptions } from './postgres/postgres-event-store';
 export { EventStoreDbEventStore, type EventStoreDbEventStoreOptions } from './eventstoredb/eventstoredb-event-store';

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { ConfigError, env as envHelpers, readableFile, secretSetting } from '@ifreg/platform';
 import { EventStoreDbEventStore } from './eventstoredb/eventstoredb-event-store';
-import type { EventStore } from './port';
+import type { EventStore } from '@ifreg/ports';
 import { PostgresEventStore } from './postgres/postgres-event-store';
-import { SqliteEventStore } from './sqlite-event-store';
+import { SqliteEventStore } from './sqlite/sqlite-event-store';
 
 /** The store settings every service reads from its environment (README "Configuration"). */
 export const storeEnvSchema = z.object({

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { parseConfig } from '@ifreg/platform';
-import { PrivatePostgres, privateServerUnavailable, unreachableReason } from './postgres/postgres-test-server';
+import { PrivatePostgres, privateServerUnavailable, unreachableReason } from '@ifreg/testing';
 import { openEventStore, storeEnvSchema, storeSettings, type StoreSettings } from './store-config';
 
 /**

@@ -55,8 +55,8 @@ async function baseApp(log: Logger, metrics: Registry, token: string | undefined
   const app = fastify({
     loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: true }),
-    // No child logger per request: with redaction on, pino's child() costs ~2.7 µs (vs ~0.4),
-    // ~7 % of a GET, for lines that are rare (request logging is off); those name the reqId.
+    // No child logger per request: with redaction on, pino's child() is a noticeable part of a
+    // GET (services/bench/README.md), for lines that are rare (request logging is off); those name the reqId.
     childLoggerFactory: (parent) => parent,
     bodyLimit: limits.bodyLimit,
     http: { maxHeaderSize: limits.maxHeaderSize },

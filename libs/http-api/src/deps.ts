@@ -1,5 +1,6 @@
-import type { AgentMessageProducer, OutcomeWaiter } from '@ifreg/messaging';
-import type { EventStore } from '@ifreg/event-store';
+import type { OutcomeWaiter } from '@ifreg/messaging';
+import type { AgentMessageProducer } from '@ifreg/ports';
+import type { EventStore } from '@ifreg/ports';
 import type { Logger, Registry } from '@ifreg/platform';
 import type { ReadModelService, RebuildTracker } from '@ifreg/query';
 import type { HttpLimits } from './security';

@@ -1,3 +1,5 @@
+import { SCOPE_PATTERN } from '@ifreg/domain';
+
 /** Small JSON Schema builders for route schemas (fastify validates and documents them). */
 type Schema = Record<string, unknown>;
 
@@ -13,3 +15,6 @@ export const s = {
   string: (extra: Schema = {}): Schema => ({ type: 'string', ...extra }),
   boolean: (extra: Schema = {}): Schema => ({ type: 'boolean', ...extra }),
 } as const;
+
+/** A scope in a path or query string: the domain's SCOPE_PATTERN. */
+export const Scope = s.string({ pattern: SCOPE_PATTERN.source, description: 'host id, 1-64 of [A-Za-z0-9._-]' });

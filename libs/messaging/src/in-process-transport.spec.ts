@@ -1,18 +1,8 @@
 import type { RegistryEvent } from '@ifreg/domain';
 import { InProcessTransport } from './in-process-transport';
 import { OutcomeTimeoutError, OutcomeWaiter } from './outcome-waiter';
-import { BatchRetryError, type InboundMessage, type OutboundMessage, type Outcome } from './port';
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls until `predicate` holds; fails after `timeoutMs` instead of hanging the suite. */
-async function waitUntil(predicate: () => boolean, timeoutMs = 2000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(2);
-  }
-}
+import { BatchRetryError, type InboundMessage, type OutboundMessage, type Outcome } from '@ifreg/ports';
+import { waitFor } from '@ifreg/testing';
 
 const message = (n: number, scope = 'host-a'): OutboundMessage => ({ key: scope, value: JSON.stringify({ n }), headers: { ce_id: `m-${n}` } });
 const numbers = (batch: readonly InboundMessage[]): number[] => batch.map((m) => (JSON.parse(m.value.toString()) as { n: number }).n);
@@ -39,7 +29,7 @@ describe('messages sent before and after the consumer starts', () => {
       batches.push([...batch]);
     });
     await transport.send([5, 6, 7].map((n) => message(n)));
-    await waitUntil(() => batches.flat().length === 7, 2000, 'seven messages');
+    await waitFor(() => batches.flat().length === 7, 2000, 'seven messages');
     // then
     expect(batches.flatMap(numbers)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(batches.every((b) => b.length >= 1 && b.length <= 3)).toBe(true);
@@ -57,7 +47,7 @@ describe('messages sent before and after the consumer starts', () => {
     await transport.start(async (batch) => {
       handled.push(...numbers(batch));
     });
-    await waitUntil(() => handled.length === 1, 2000, 'the waiting message');
+    await waitFor(() => handled.length === 1, 2000, 'the waiting message');
     // then
     expect(handled).toEqual([1]);
     expect(transport.pending).toBe(0);
@@ -80,7 +70,7 @@ describe('a handler that throws once', () => {
     });
     // when
     await transport.send([1, 2, 3].map((n) => message(n)));
-    await waitUntil(() => transport.pending === 0, 2000, 'the queue to drain');
+    await waitFor(() => transport.pending === 0, 2000, 'the queue to drain');
     // then
     expect(calls).toEqual([
       [1, 2, 3],
@@ -98,7 +88,7 @@ describe('a handler that throws once', () => {
       handled.push(...numbers(batch));
     });
     await transport.send([1, 2, 3, 4, 5].map((n) => message(n)));
-    await waitUntil(() => handled.length === 5, 2000, 'all five messages');
+    await waitFor(() => handled.length === 5, 2000, 'all five messages');
     expect(handled).toEqual([1, 2, 3, 4, 5]);
   });
 });
@@ -215,14 +205,14 @@ describe('a handler that names the messages to retry (BatchRetryError)', () => {
     });
 
     await transport.send([message(1, 'stuck'), message(2, 'ok'), message(3, 'stuck')]);
-    await waitUntil(() => attempts >= 1, 5000, 'the first failure');
+    await waitFor(() => attempts >= 1, 5000, 'the first failure');
     await transport.send([message(4, 'ok'), message(5, 'stuck'), message(6, 'ok')]);
-    await waitUntil(() => handled.includes(6) && attempts >= 2, 5000, 'the other key while the first is held');
+    await waitFor(() => handled.includes(6) && attempts >= 2, 5000, 'the other key while the first is held');
     expect(handled).toEqual([2, 4, 6]);
     expect(transport.pending).toBe(3);
 
     storeBack = true;
-    await waitUntil(() => handled.length === 6, 5000, 'the held key once it succeeds');
+    await waitFor(() => handled.length === 6, 5000, 'the held key once it succeeds');
     expect(handled.slice(3)).toEqual([1, 3, 5]);
     expect(transport.pending).toBe(0);
   });

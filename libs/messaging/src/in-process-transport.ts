@@ -11,7 +11,7 @@ import {
   type Outcome,
   type OutcomePublisher,
   type OutcomeSource,
-} from './port';
+} from '@ifreg/ports';
 
 export interface InProcessOptions {
   readonly batchSize?: number;

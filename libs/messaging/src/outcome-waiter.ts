@@ -1,4 +1,4 @@
-import type { Outcome, OutcomeSource } from './port';
+import type { Outcome, OutcomeSource } from '@ifreg/ports';
 
 export class OutcomeTimeoutError extends Error {
   constructor(readonly messageId: string, readonly timeoutMs: number) {

@@ -21,6 +21,20 @@ export class Lifecycle {
     return this.stopping;
   }
 
+  /**
+   * A part that cannot go on (a consumer that gave up): stop the rest in order, then end the
+   * process with status 1 so that its supervisor restarts it. The only other place that ends
+   * a service process is the signal handler below.
+   */
+  fail(error: unknown, reason: string): void {
+    this.log.fatal({ err: error }, reason);
+    const timer = setTimeout(() => process.exit(1), this.graceMs).unref();
+    void this.stop().finally(() => {
+      clearTimeout(timer);
+      process.exit(1);
+    });
+  }
+
   handleSignals(): void {
     const onSignal = (signal: NodeJS.Signals): void => {
       if (this.stopping) {

@@ -1,6 +1,6 @@
 import { emptyScope, applyToScope, streamNames, type RegistryEvent, type ScopeView } from '@ifreg/domain';
 import { eventProblem } from '@ifreg/contracts';
-import type { EventStore } from '@ifreg/event-store';
+import type { EventStore } from '@ifreg/ports';
 
 /**
  * Time travel: the scope as it was at store position `asOf`, folded from its stream

@@ -1,5 +1,6 @@
 import { completeInfo, type NetLuid, type RegistryEvent } from '@ifreg/domain';
-import { ANY, SqliteEventStore } from '@ifreg/event-store';
+import { SqliteEventStore } from '@ifreg/event-store';
+import { ANY } from '@ifreg/ports';
 import { LuidHistory, readHistoryPage } from './luid-history';
 
 const AT = '2026-11-24T12:00:00.000Z';

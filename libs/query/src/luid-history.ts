@@ -1,5 +1,5 @@
 import { streamNames, type NetLuid, type RegistryEvent } from '@ifreg/domain';
-import type { EventStore } from '@ifreg/event-store';
+import type { EventStore } from '@ifreg/ports';
 
 export interface LuidHistoryLimits {
   /** Positions kept per LUID, the newest. */

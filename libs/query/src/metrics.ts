@@ -1,4 +1,4 @@
-import type { EventStore } from '@ifreg/event-store';
+import type { EventStore } from '@ifreg/ports';
 import { metric, type Registry } from '@ifreg/platform';
 import type { ReadModelService } from './read-model-service';
 

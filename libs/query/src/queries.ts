@@ -11,8 +11,8 @@ export interface InterfaceFilter {
 
 /**
  * A scope's ifIndexes in ascending order, sorted once per change of the scope instead of on
- * every request: sorting 65,535 keys took ~10 ms, which capped a page of 100 at ~420
- * requests/s (npm run bench -- query-api). `lastChange` moves with every event that changes
+ * every request, where sorting a full scope capped the pages served (services/bench/README.md,
+ * npm run bench -- query-api). `lastChange` moves with every event that changes
  * the scope, so it tells a stale entry; a rebuilt model brings new views, which miss the cache.
  * A memo keyed by the view object (a WeakMap: it never keeps a view alive), not a client.
  */
@@ -71,18 +71,18 @@ export function findByLuid(view: ScopeView, luidText: string): Checked<Interface
 /**
  * The JSON the list and get routes answer with, kept between requests.
  *
- * Whole lists are serialised once per change of their scope: 65,535 interfaces are ~50 MB of
- * JSON, and JSON.stringify on every GET held the full list at ~1.6 requests/s against ~5.6
- * for a bare server sending a static body of that size (npm run bench -- query-api). Entries
+ * Whole lists are serialised once per change of their scope: a full scope is tens of MB of
+ * JSON, and JSON.stringify on every GET held the full list far below a bare server sending a
+ * static body of that size (services/bench/README.md, npm run bench -- query-api). Entries
  * are checked against the scope's `lastChange`, like the sorted indexes above. At most
  * `maxScopes` lists are kept, the most recently asked for, since each costs as much memory as
  * the scope's read model itself.
  *
  * Single interfaces (pages, GET one) are kept by their view object, which the projection
  * never changes (a re-registration brings a new one), so an entry cannot go stale. They are
- * kept as UTF-8 bytes: a page of 100 is then one copy of 100 buffers, instead of ~200 µs of
- * JSON.stringify and then the encoding of an ~80 KB string on every request (half of the
- * service's CPU on that route; npm run bench -- query-api). The oldest entries go first once
+ * kept as UTF-8 bytes: a page of 100 is then one copy of 100 buffers, instead of
+ * JSON.stringify and then the encoding of the string on every request (half of the service's
+ * CPU on that route: services/bench/README.md). The oldest entries go first once
  * `maxItemBytes` bytes are kept.
  */
 export class SerializedLists {

@@ -2,8 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { completeInfo, type RegistryEvent } from '@ifreg/domain';
-import { ANY, SqliteEventStore, type EventData } from '@ifreg/event-store';
+import { SqliteEventStore } from '@ifreg/event-store';
+import { ANY, type EventData } from '@ifreg/ports';
 import { createLogger } from '@ifreg/platform';
+import { sleep, waitFor } from '@ifreg/testing';
 import { listInterfaces } from './queries';
 import { PositionTimeoutError, ReadModelService, type ReadModelOptions, type RebuildProgress } from './read-model-service';
 
@@ -195,15 +197,10 @@ describe('a read model stopped', () => {
 });
 
 describe('a rebuild while events keep being appended', () => {
-  const pause = (ms = 0): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
   /** Lets the writer append a few more after the swap, so that following the store is tested. */
   async function someMore(writer: { readonly count: number }): Promise<void> {
     const target = writer.count + 3;
-    const deadline = Date.now() + 10_000;
-    while (writer.count < target) {
-      if (Date.now() > deadline) throw new Error('the writer appended nothing more within 10 s');
-      await pause(1);
-    }
+    await waitFor(() => writer.count >= target, 10_000, 'the writer to append more', 1);
   }
   const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
@@ -220,7 +217,7 @@ describe('a rebuild while events keep being appended', () => {
       while (writing) {
         count++;
         await other.append('registry-busy', [asData(registered(count, 'busy'))], ANY);
-        await pause(1);
+        await sleep(1);
       }
     })();
     return {

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { emptyReadModel, project, type NetLuid, type ReadModel, type RegistryEvent } from '@ifreg/domain';
 import { eventProblem } from '@ifreg/contracts';
-import type { EventStore, RecordedEvent, Subscription } from '@ifreg/event-store';
+import type { EventStore, RecordedEvent, Subscription } from '@ifreg/ports';
 import type { Logger } from '@ifreg/platform';
 import { ChangeLog, changeOf, type Change } from './changes';
 import { LuidHistory, defaultLuidHistoryLimits, type LuidHistoryLimits } from './luid-history';
@@ -151,8 +151,7 @@ export class ReadModelService {
     const fresh = emptyReadModel(this.current.maxFailures);
     const freshHistory = new LuidHistory(this.options.luidHistory ?? defaultLuidHistoryLimits);
     // The catch-up's batch, not a bigger one: a page of 5,000 parsed events outlives V8's young
-    // generation and is promoted before it becomes garbage. A 1,000,000-event rebuild ran at
-    // ~77,000 events/s instead of ~70,000 (medians of ten alternating runs; npm run bench -- rebuild).
+    // generation and is promoted before it becomes garbage (figures: services/bench/README.md).
     const batch = this.options.batchSize ?? 1000;
     // The live model keeps moving; read until the new one has caught up with it, then swap
     // in the same tick (no await in between), so no event is applied to neither.

@@ -1,5 +1,5 @@
 import { objectSetMessageIds, streamNames, type RegistryEvent } from '@ifreg/domain';
-import type { EventStore } from '@ifreg/event-store';
+import type { EventStore } from '@ifreg/ports';
 import { eventIdFor } from './event-ids';
 
 /**

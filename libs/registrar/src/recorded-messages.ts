@@ -1,5 +1,5 @@
 import type { RegistryState } from '@ifreg/domain';
-import type { EventStore, RecordedEvent } from '@ifreg/event-store';
+import type { EventStore, RecordedEvent } from '@ifreg/ports';
 import { eventIdFor, legacyEventIdFor } from './event-ids';
 
 /**

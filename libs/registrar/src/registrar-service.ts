@@ -1,8 +1,8 @@
 import { decide, streamNames, evolve, outcomeOf, type Command, type RegistrarMessage, type RegistryEvent } from '@ifreg/domain';
 import { decodeAgentMessage, SCHEMA_VERSION } from '@ifreg/contracts';
-import { ConcurrencyError, type EventData, type EventStore, type RecordedEvent } from '@ifreg/event-store';
-import { BatchRetryError, type DeadLetter, type DeadLetterPublisher, type InboundMessage, type Outcome, type OutcomePublisher } from '@ifreg/messaging';
-import type { Logger } from '@ifreg/platform';
+import { ConcurrencyError, type EventData, type EventStore, type RecordedEvent } from '@ifreg/ports';
+import { BatchRetryError, type DeadLetter, type DeadLetterPublisher, type InboundMessage, type Outcome, type OutcomePublisher } from '@ifreg/ports';
+import { retry, type Logger } from '@ifreg/platform';
 import { eventIdFor } from './event-ids';
 import { fingerprintOf } from './fingerprint';
 import { findRecorded } from './recorded-messages';
@@ -39,14 +39,14 @@ export interface RegistrarDeps {
   /** Larger messages are dead-lettered unread (default DEFAULT_MAX_MESSAGE_BYTES of the contracts). */
   readonly maxMessageBytes?: number;
   /**
-   * Waits before re-reading a scope after a conflict; jittered so that two instances racing
+   * The pause before re-reading a scope after a conflict; jittered so that two instances racing
    * on one scope (a rebalance) stop meeting in the same group commit. Default: up to 2^attempt ms.
    */
-  readonly backoff?: (attempt: number) => Promise<void>;
+  readonly backoffMs?: (attempt: number) => number;
 }
 
-const jitteredBackoff = (attempt: number): Promise<void> =>
-  new Promise((resolve) => setTimeout(resolve, Math.random() * 2 ** Math.min(attempt + 1, 8)));
+/** Competing writers of a scope spread out: up to 2, 4 … 256 ms. */
+const jitteredDelayMs = (failures: number): number => Math.random() * 2 ** Math.min(failures + 1, 8);
 
 /** The error's message, with the store's detail when it gives one (PostgreSQL does). */
 function reasonOf(error: unknown): string {
@@ -170,20 +170,25 @@ export class RegistrarService {
     return { ...p, command: { ...p.command, message: refused } };
   }
 
-  private async appendWithRetries(scope: string, pending: readonly Pending[]): Promise<Outcome[]> {
-    const retries = this.deps.maxConcurrencyRetries ?? 5;
-    for (let attempt = 0; ; attempt++) {
+  private appendWithRetries(scope: string, pending: readonly Pending[]): Promise<Outcome[]> {
+    const attempt = async (failures: number): Promise<Outcome[]> => {
       try {
         // After a conflict, ask the store about every message: some may be recorded now.
-        return await this.decideAndAppend(scope, pending, attempt > 0);
+        return await this.decideAndAppend(scope, pending, failures > 0);
       } catch (error) {
         this.deps.scopes.drop(scope);
-        if (!(error instanceof ConcurrencyError) || attempt >= retries) throw error;
-        this.deps.metrics.concurrencyRetries.inc();
-        this.deps.log.info({ scope, attempt, err: error.message }, 'stream moved on, re-reading scope');
-        await (this.deps.backoff ?? jitteredBackoff)(attempt);
+        throw error;
       }
-    }
+    };
+    return retry(attempt, {
+      retries: this.deps.maxConcurrencyRetries ?? 5,
+      retryIf: (error) => error instanceof ConcurrencyError,
+      delayMs: this.deps.backoffMs ?? jitteredDelayMs,
+      onRetry: (error, failures) => {
+        this.deps.metrics.concurrencyRetries.inc();
+        this.deps.log.info({ scope, attempt: failures, err: (error as Error).message }, 'stream moved on, re-reading scope');
+      },
+    });
   }
 
   private async decideAndAppend(scope: string, pending: readonly Pending[], askForAll: boolean): Promise<Outcome[]> {

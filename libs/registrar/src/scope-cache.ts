@@ -1,6 +1,6 @@
 import { evolve, initialState, streamNames, type RegistryEvent, type RegistryOptions, type RegistryState } from '@ifreg/domain';
 import { eventProblem } from '@ifreg/contracts';
-import { NO_STREAM, type EventStore } from '@ifreg/event-store';
+import { NO_STREAM, type EventStore } from '@ifreg/ports';
 import type { Logger } from '@ifreg/platform';
 
 export interface LoadedScope {

@@ -1,17 +1,11 @@
 import { Container, ContainerModule } from 'inversify';
-import { HttpRegistryClient, TransportRegistryClient, LinuxAgent, Provider, WebSocketObjectChannel } from '@ifreg/agent-sdk';
+import { coreModule } from '@ifreg/composition';
+import { HttpRegistryClient, TransportRegistryClient, Provider, WebSocketObjectChannel } from '@ifreg/agent-sdk';
+import { LinuxAgent } from '@ifreg/linux-agent';
 import { KafkaAgentProducer, KafkaOutcomeSource, KafkaPartitionReader, KafkaProviderChannel, createKafka, type KafkaSettings } from '@ifreg/messaging';
-import { Lifecycle, createLogger } from '@ifreg/platform';
 
 import type { AgentLinuxConfig } from './config';
 import { TOKENS } from './tokens';
-
-const platformModule = (config: AgentLinuxConfig) =>
-  new ContainerModule(({ bind }) => {
-    bind(TOKENS.Config).toConstantValue(config);
-    bind(TOKENS.Logger).toConstantValue(createLogger({ name: 'ifreg-agent-linux', level: config.log.level, pretty: config.log.pretty }));
-    bind(TOKENS.Lifecycle).toDynamicValue((ctx) => new Lifecycle(ctx.get(TOKENS.Logger))).inSingletonScope();
-  });
 
 const httpModule = (url: string, token: string | undefined) =>
   new ContainerModule(({ bind }) => {
@@ -84,6 +78,6 @@ const agentModule = new ContainerModule(({ bind }) => {
 export async function createContainer(config: AgentLinuxConfig): Promise<Container> {
   const container = new Container();
   const transport = config.transport.kind === 'kafka' ? kafkaModule(config.transport.kafka) : httpModule(config.transport.url, config.transport.token);
-  await container.load(platformModule(config), transport, agentModule);
+  await container.load(coreModule({ configToken: TOKENS.Config, config, name: 'ifreg-agent-linux' }), transport, agentModule);
   return container;
 }

@@ -1,5 +1,4 @@
 import '@ifreg/platform/require-supported-node';
-import 'reflect-metadata';
 import { ConfigError } from '@ifreg/platform';
 import { loadConfig } from './config';
 import { startAgentLinux } from './start';

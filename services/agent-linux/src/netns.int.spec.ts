@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { loadConfig } from './config';
 import { startAgentLinux } from './start';
 import {
-  Cleanup, ServiceProcess, buildWorkspace, getJson, listInterfaces, namesOf, startAllInOne, tempDir, waitFor, type ListedInterface,
+  Cleanup, ServiceProcess, buildWorkspace, getJson, listInterfaces, namesOf, root, startAllInOne, tempDir, waitFor, type ListedInterface,
 } from './testing/harness';
 
 /*
@@ -130,14 +130,14 @@ describeNetns('the agent reading a network namespace with real interfaces', () =
     // when: the in-process agent stops and the built one takes over on the same state file
     await agent.stop();
     const luidsBefore = (await getJson<{ items: unknown[] }>(`${aio.url}/v1/scopes/${scope}/luid-indexes`)).body.items.length;
-    const built = cleanup.add(new ServiceProcess('services/agent-linux/dist/main.js', { ...env, IFREG_LOG_LEVEL: 'info' }), (p) => p.stop().then(() => undefined));
+    const built = cleanup.add(new ServiceProcess('agent-linux', join(root, 'services/agent-linux/dist/main.js'), { env: { ...env, IFREG_LOG_LEVEL: 'info' } }), (p) => p.stop().then(() => undefined));
     const started = await built.waitForLog('agent-linux started', 15_000);
     // then: same LUIDs, no new allocation, and SIGTERM ends it cleanly
     expect(started).toMatchObject({ scope, failed: 0, interfaces: changed.items.length });
     const after = await listInterfaces(aio.url, scope);
     expect(after.items.map((i) => [i.info.friendlyName, i.luid.name]).sort()).toEqual(changed.items.map((i) => [i.info.friendlyName, i.luid.name]).sort());
     expect((await getJson<{ items: unknown[] }>(`${aio.url}/v1/scopes/${scope}/luid-indexes`)).body.items).toHaveLength(luidsBefore);
-    await expect(built.stop('SIGTERM')).resolves.toBe(0);
+    await expect(built.stop()).resolves.toEqual({ code: 0, signal: null });
   }, 60_000);
 });
 
@@ -163,7 +163,7 @@ describeNetns('the built all-in-one and agent, both inside the namespace', () =>
     };
     // when
     const agent = cleanup.add(
-      new ServiceProcess('services/agent-linux/dist/main.js', { IFREG_HTTP_PORT: '0', IFREG_AGENT_SCOPE: scope, IFREG_URL: aio.url, IFREG_AGENT_STATE: join(dir, 'inside.json'), IFREG_AGENT_POLL_MS: '200' }, inside),
+      new ServiceProcess('agent-linux', join(root, 'services/agent-linux/dist/main.js'), { env: { IFREG_HTTP_PORT: '0', IFREG_AGENT_SCOPE: scope, IFREG_URL: aio.url, IFREG_AGENT_STATE: join(dir, 'inside.json'), IFREG_AGENT_POLL_MS: '200' }, command: inside }),
       (p) => p.stop().then(() => undefined),
     );
     await agent.waitForLog('agent-linux started', 15_000);
@@ -176,9 +176,9 @@ describeNetns('the built all-in-one and agent, both inside the namespace', () =>
     inNs('link', 'del', 'v8');
     await waitFor(list, (l) => !namesOf(l).includes('v8') && !namesOf(l).includes('v9'), 5000, 'v8 and v9 gone');
     // then: the agent logged each outcome (the registry may show it before the log line is read)
-    const logged = (msg: string) => (): string[] => agent.logs(msg).map((e) => String(e['ifName'])).sort();
+    const logged = (msg: string) => (): string[] => agent.logged(msg).map((e) => String(e['ifName'])).sort();
     await waitFor(logged('interface removed'), (names) => names.join() === 'v8,v9', 5000, 'the removals logged');
     expect(logged('interface registered')()).toEqual(expect.arrayContaining(['v8', 'v9']));
-    await expect(agent.stop('SIGTERM')).resolves.toBe(0);
+    await expect(agent.stop()).resolves.toEqual({ code: 0, signal: null });
   }, 60_000);
 });

@@ -8,7 +8,7 @@ import { KafkaAgentProducer, KafkaOutcomeSource, createKafka, kafkaSettings } fr
 import { createLogger } from '@ifreg/platform';
 import { loadConfig } from './config';
 import { startAgentLinux } from './start';
-import { Cleanup, FakeSysfs, ServiceProcess, buildWorkspace, tempDir, waitFor } from './testing/harness';
+import { Cleanup, FakeSysfs, ServiceProcess, buildWorkspace, root, tempDir, waitFor } from './testing/harness';
 
 // The SDK's TransportRegistryClient, and the agent with IFREG_AGENT_TRANSPORT=kafka, against the
 // real broker (tools/jest/global-setup.js) and the built registrar (`services/registrar/dist/main.js`).
@@ -39,7 +39,7 @@ beforeAll(async () => {
     IFREG_KAFKA_PARTITIONS: '2',
   };
   const registrar = cleanup.add(
-    new ServiceProcess('services/registrar/dist/main.js', { ...env, IFREG_KAFKA_GROUP: `ifreg-test-registrar-${id}`, IFREG_SQLITE_PATH: join(dir, 'events.db'), IFREG_HTTP_PORT: '0', IFREG_LOG_LEVEL: 'info' }),
+    new ServiceProcess('registrar', join(root, 'services/registrar/dist/main.js'), { env: { ...env, IFREG_KAFKA_GROUP: `ifreg-test-registrar-${id}`, IFREG_SQLITE_PATH: join(dir, 'events.db'), IFREG_HTTP_PORT: '0', IFREG_LOG_LEVEL: 'info' } }),
     (p) => p.stop().then(() => undefined),
   );
   await registrar.waitForLog('registrar started', 30_000);

@@ -1,6 +1,6 @@
 import { buildOpsServer } from '@ifreg/http-api';
 import { createMetricsRegistry, metric, type Logger } from '@ifreg/platform';
-import { LinuxObjects, type LinuxAgent, type SyncReport } from '@ifreg/agent-sdk';
+import { LinuxObjects, type LinuxAgent, type SyncReport } from '@ifreg/linux-agent';
 import { createKafka, ensureTopics, type KafkaSettings } from '@ifreg/messaging';
 import type { AgentLinuxConfig } from './config';
 import { createContainer } from './container';

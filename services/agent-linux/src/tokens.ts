@@ -1,17 +1,16 @@
+import { CORE_TOKENS } from '@ifreg/composition';
 import type { ServiceIdentifier } from 'inversify';
 import type { Kafka } from 'kafkajs';
 import type { ProviderObjectChannel, Provider, RegistryClient } from '@ifreg/agent-sdk';
 import type { KafkaPartitionReader } from '@ifreg/messaging';
-import type { Lifecycle, Logger } from '@ifreg/platform';
-import type { LinuxAgent } from '@ifreg/agent-sdk';
+import type { LinuxAgent } from '@ifreg/linux-agent';
 import type { AgentLinuxConfig } from './config';
 
 const token = <T>(name: string): ServiceIdentifier<T> => Symbol.for(`ifreg.agent-linux.${name}`);
 
 export const TOKENS = {
+  ...CORE_TOKENS,
   Config: token<AgentLinuxConfig>('Config'),
-  Logger: token<Logger>('Logger'),
-  Lifecycle: token<Lifecycle>('Lifecycle'),
   Kafka: token<Kafka>('Kafka'),
   Reader: token<KafkaPartitionReader>('Reader'),
   RegistryClient: token<RegistryClient>('RegistryClient'),

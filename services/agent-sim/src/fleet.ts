@@ -1,5 +1,5 @@
 import type { NetIfInformationInput, NetLuid } from '@ifreg/domain';
-import { seededRandom } from './random';
+import { seededRandom } from '@ifreg/platform';
 
 /** One simulated interface: what its provider sends every time it (re-)detects it. */
 export interface SimInterface {

@@ -1,7 +1,7 @@
 import type { NetLuid } from '@ifreg/domain';
 import { simInterface, scopeName, MAX_INTERFACES_PER_SCOPE, type FleetShape, type SimInterface } from './fleet';
 import { INVALID_KINDS, isDeadLetterKind, spoil, type InvalidKind } from './invalid';
-import { seededRandom, type Random } from './random';
+import { seededRandom, type Random } from '@ifreg/platform';
 
 export interface PlanOptions extends FleetShape {
   /** Part of every message id, so a rerun is not answered from the registrar's dedupe memory. */
@@ -95,7 +95,7 @@ export class MessagePlan {
 
   /** The next step: a detection, a removal or a spoiled message, in a scope picked at random. */
   next(): PlannedMessage {
-    const model = this.models[this.random.int(this.models.length)] as ScopeModel;
+    const model = this.models[this.random.int(0, this.models.length - 1)] as ScopeModel;
     if (this.options.invalidKinds.length > 0 && this.random.next() < this.options.invalid) return this.spoiled(model);
     const removing = this.random.next() < this.options.churn;
     const waiting = model.removed.length - model.removedHead;
@@ -103,7 +103,7 @@ export class MessagePlan {
     if (model.fresh < this.perScope && (waiting === 0 || this.random.next() < 0.5)) return this.detect(model, model.fresh++, 'detect');
     if (waiting > 0) return this.detect(model, this.takeRemoved(model), 'redetect');
     // Everything is registered: its agent announces one again, as after its own restart.
-    const ordinal = model.registered[this.random.int(model.registered.length)] as number;
+    const ordinal = model.registered[this.random.int(0, model.registered.length - 1)] as number;
     return this.message(model, 'reannounce', this.detection(model, ordinal), { type: 'InterfaceRegistered' }, this.iface(model, ordinal).luid);
   }
 
@@ -132,7 +132,7 @@ export class MessagePlan {
   }
 
   private remove(model: ScopeModel): PlannedMessage {
-    const at = this.random.int(model.registered.length);
+    const at = this.random.int(0, model.registered.length - 1);
     const ordinal = model.registered[at] as number;
     model.registered[at] = model.registered[model.registered.length - 1] as number;
     model.registered.pop();
@@ -152,7 +152,7 @@ export class MessagePlan {
   /** A detection of any interface of the scope, spoiled; the model does not change. */
   private spoiled(model: ScopeModel): PlannedMessage {
     const kind = this.random.pick(this.options.invalidKinds);
-    const ordinal = this.random.int(this.perScope);
+    const ordinal = this.random.int(0, this.perScope - 1);
     const expected: Expected = isDeadLetterKind(kind) ? { type: 'dead-letter' } : { type: 'RegistrationFailed', status: 'INVALID_PARAMETER' };
     const planned = this.message(model, 'invalid', this.detection(model, ordinal), expected, this.iface(model, ordinal).luid);
     return { ...planned, invalid: kind, value: spoil(JSON.parse(planned.value) as Record<string, unknown>, kind) };

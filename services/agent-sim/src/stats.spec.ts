@@ -1,4 +1,4 @@
-import type { Outcome } from '@ifreg/messaging';
+import type { Outcome } from '@ifreg/ports';
 import { planMessages, type PlannedMessage } from './generator';
 import { INVALID_KINDS } from './invalid';
 import { latencySummary, SimStats } from './stats';

@@ -1,4 +1,4 @@
-import type { Outcome } from '@ifreg/messaging';
+import type { Outcome } from '@ifreg/ports';
 import type { Action, Expected, PlannedMessage, SentType } from './generator';
 import type { InvalidKind } from './invalid';
 

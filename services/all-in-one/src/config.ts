@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { storeEnvSchema, storeSettings } from '@ifreg/event-store';
 import { httpServerEnvSchema, httpServerSettings } from '@ifreg/http-api';
+import { SCOPE_PATTERN } from '@ifreg/domain';
 import { env, parseConfig } from '@ifreg/platform';
 
 /** Every setting of the all-in-one service, from the environment (README "Configuration"). */
@@ -16,7 +17,7 @@ const envSchema = z.object({
   IFREG_HOST_POLL_MS: env.int(1000, 50, 3_600_000),
   IFREG_HOST_STATE: z.string().min(1).optional(),
   IFREG_SYSFS: z.string().min(1).default('/sys/class/net'),
-  IFREG_HOST_SCOPE: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 characters of [A-Za-z0-9._-]').default('local'),
+  IFREG_HOST_SCOPE: z.string().regex(SCOPE_PATTERN, 'must be 1-64 characters of [A-Za-z0-9._-]').default('local'),
   IFREG_WATCH_HISTORY: env.int(10_000, 0, 10_000_000),
   // How long an OID query or set waits for its provider by default.
   IFREG_OBJECT_TIMEOUT_MS: env.int(5000, 1, 60_000),

@@ -1,26 +1,13 @@
 import { Container, ContainerModule } from 'inversify';
-import type { EventStore } from '@ifreg/event-store';
+import { coreModule } from '@ifreg/composition';
+import type { EventStore } from '@ifreg/ports';
 import { buildHttpApi } from '@ifreg/http-api';
 import { InProcessTransport, ObjectBroker, OutcomeWaiter } from '@ifreg/messaging';
-import { Lifecycle, createLogger, createMetricsRegistry, type Logger } from '@ifreg/platform';
+import type { Logger } from '@ifreg/platform';
 import { ReadModelService, RebuildTracker, registerProjectionMetrics } from '@ifreg/query';
 import { RegistrarService, ScopeCache, createRegistrarMetrics, findRecordedSet } from '@ifreg/registrar';
 import type { AllInOneConfig } from './config';
 import { TOKENS } from './tokens';
-
-const platformModule = (config: AllInOneConfig) =>
-  new ContainerModule(({ bind }) => {
-    bind(TOKENS.Config).toConstantValue(config);
-    bind(TOKENS.Logger).toConstantValue(createLogger({ name: 'ifreg', level: config.log.level, pretty: config.log.pretty }));
-    bind(TOKENS.Metrics).toConstantValue(createMetricsRegistry('all-in-one'));
-    bind(TOKENS.Lifecycle).toDynamicValue((ctx) => new Lifecycle(ctx.get(TOKENS.Logger))).inSingletonScope();
-  });
-
-/** The store is opened before the container (it may need a round trip), then bound as is. */
-const storeModule = (store: EventStore) =>
-  new ContainerModule(({ bind }) => {
-    bind(TOKENS.EventStore).toConstantValue(store);
-  });
 
 const transportModule = new ContainerModule(({ bind }) => {
   bind(TOKENS.Transport)
@@ -80,10 +67,8 @@ const queryModule = new ContainerModule(({ bind }) => {
         },
         metrics: ctx.get(TOKENS.Metrics),
         log: ctx.get(TOKENS.Logger),
-        token: http.token,
-        limits: http.limits,
-        maxWaitMs: http.maxWaitMs,
-        watch: http.watch,
+        // The token, the limits, the longest wait and the watch settings, as configured.
+        ...http,
       });
     })
     .inSingletonScope();
@@ -91,6 +76,6 @@ const queryModule = new ContainerModule(({ bind }) => {
 
 export async function createContainer(config: AllInOneConfig, store: EventStore): Promise<Container> {
   const container = new Container();
-  await container.load(platformModule(config), storeModule(store), transportModule, registrarModule, queryModule);
+  await container.load(coreModule({ configToken: TOKENS.Config, config, name: 'ifreg', metrics: 'all-in-one', store }), transportModule, registrarModule, queryModule);
   return container;
 }

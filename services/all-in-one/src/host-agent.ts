@@ -1,5 +1,6 @@
 import { dirname, join } from 'node:path';
-import { BrokerObjectChannel, LinuxAgent, LinuxObjects, Provider, TransportRegistryClient, type SyncReport } from '@ifreg/agent-sdk';
+import { BrokerObjectChannel, Provider, TransportRegistryClient } from '@ifreg/agent-sdk';
+import { LinuxAgent, LinuxObjects, type SyncReport } from '@ifreg/linux-agent';
 import type { InProcessTransport, ObjectBroker } from '@ifreg/messaging';
 import type { Lifecycle, Logger } from '@ifreg/platform';
 import type { AllInOneConfig } from './config';

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import { ObjectServer, WebSocketObjectChannel, providerStreamPath, type ObjectSet } from '@ifreg/agent-sdk';
 import { createLogger } from '@ifreg/platform';
+import { waitForValue } from '@ifreg/testing';
 import { loadConfig } from './config';
 import { startAllInOne, type RunningAllInOne } from './start';
 
@@ -26,15 +27,6 @@ async function call(base: string, path: string, init: RequestInit = {}): Promise
 const put = (base: string, path: string, body: unknown, headers: Record<string, string> = {}) =>
   call(base, path, { method: 'PUT', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
 
-async function waitFor<T>(probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${JSON.stringify(value).slice(0, 500)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 const closers: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -175,7 +167,7 @@ describe('interface objects over HTTP, providers on WebSockets', () => {
     expect(first).toMatchObject({ status: 200, body: { status: 'SUCCESS', value: 'uplink to rack 7', requestId: 'set-1' } });
     // The history shows the answer once it is recorded; a retry after that is answered from the record.
     const history = () => call(url, '/v1/scopes/host-o3/luids/ethernet_3/history').then((r) => r.body.items as any[]);
-    await waitFor(history, (items) => items.some((i) => i.type === 'InterfaceObjectSetAnswered'), 5000, 'the recorded answer');
+    await waitForValue(history, (items) => items.some((i) => i.type === 'InterfaceObjectSetAnswered'), 5000, 'the recorded answer');
     const retry = await put(url, path, { value: 'uplink to rack 7', requestId: 'set-1' });
     expect(retry).toMatchObject({ status: 200, body: { status: 'SUCCESS', requestId: 'set-1', repeated: true } });
     expect(provider.sets).toHaveLength(1);

@@ -1,4 +1,4 @@
-import type { SyncReport } from '@ifreg/agent-sdk';
+import type { SyncReport } from '@ifreg/linux-agent';
 import type { AllInOneConfig } from './config';
 import { createContainer } from './container';
 import { describeStore, openEventStore } from '@ifreg/event-store';
@@ -24,7 +24,6 @@ export async function startAllInOne(config: AllInOneConfig, options: { handleSig
   const lifecycle = container.get(TOKENS.Lifecycle);
   if (options.handleSignals) lifecycle.handleSignals();
 
-  lifecycle.onStop('event store', () => store.close());
   const readModel = container.get(TOKENS.ReadModel);
   await readModel.start();
   lifecycle.onStop('read model', () => readModel.stop());

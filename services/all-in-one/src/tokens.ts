@@ -1,8 +1,7 @@
+import { CORE_TOKENS } from '@ifreg/composition';
 import type { ServiceIdentifier } from 'inversify';
-import type { EventStore } from '@ifreg/event-store';
 import type { HttpApp } from '@ifreg/http-api';
 import type { InProcessTransport, ObjectBroker, OutcomeWaiter } from '@ifreg/messaging';
-import type { Lifecycle, Logger, Registry } from '@ifreg/platform';
 import type { ReadModelService } from '@ifreg/query';
 import type { RegistrarService } from '@ifreg/registrar';
 import type { AllInOneConfig } from './config';
@@ -11,11 +10,8 @@ const token = <T>(name: string): ServiceIdentifier<T> => Symbol.for(`ifreg.${nam
 
 /** Typed service identifiers of the all-in-one composition root. */
 export const TOKENS = {
+  ...CORE_TOKENS,
   Config: token<AllInOneConfig>('Config'),
-  Logger: token<Logger>('Logger'),
-  Metrics: token<Registry>('Metrics'),
-  Lifecycle: token<Lifecycle>('Lifecycle'),
-  EventStore: token<EventStore>('EventStore'),
   Transport: token<InProcessTransport>('Transport'),
   OutcomeWaiter: token<OutcomeWaiter>('OutcomeWaiter'),
   Registrar: token<RegistrarService>('Registrar'),

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { axeFindings, describeWithBrowser, openBrowser, type BrowserSession } from './testing/browser';
-import { freePort, startService, type ServiceProcess } from './testing/service-process';
+import { freePort, serviceMain, startService, type StartedService } from '@ifreg/testing';
 
 /*
  * The live web page (issue 17) in a real Chromium, against the built all-in-one (and a query
@@ -61,13 +61,13 @@ describeBrowser('the live web page in Chromium', () => {
   let dir: string;
   let db: string;
   let port: number;
-  let service: ServiceProcess | undefined;
+  let service: StartedService | undefined;
   let browser: BrowserSession | undefined;
   let base: string;
-  const started: ServiceProcess[] = [];
+  const started: StartedService[] = [];
 
   const startAllInOne = async (): Promise<string> => {
-    service = await startService('all-in-one', { IFREG_HTTP_PORT: String(port), IFREG_SQLITE_PATH: db }, 'ifreg is ready');
+    service = await startService(serviceMain('all-in-one'), { env: { IFREG_HTTP_PORT: String(port), IFREG_SQLITE_PATH: db }, ready: 'ifreg is ready' });
     started.push(service);
     return service.url;
   };
@@ -294,7 +294,7 @@ describeBrowser('the live web page in Chromium', () => {
     const { page, record } = browser!;
     const replicaPort = await freePort();
     const startReplica = async () => {
-      const replica = await startService('query', { IFREG_HTTP_PORT: String(replicaPort), IFREG_SQLITE_PATH: db, IFREG_WATCH_HISTORY: '5' }, 'query service caught up');
+      const replica = await startService(serviceMain('query'), { env: { IFREG_HTTP_PORT: String(replicaPort), IFREG_SQLITE_PATH: db, IFREG_WATCH_HISTORY: '5' }, ready: 'query service caught up' });
       started.push(replica);
       return replica;
     };

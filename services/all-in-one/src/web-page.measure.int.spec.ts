@@ -3,9 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { completeInfo, type RegistryEvent } from '@ifreg/domain';
-import { ANY, SqliteEventStore } from '@ifreg/event-store';
+import { SqliteEventStore } from '@ifreg/event-store';
+import { ANY } from '@ifreg/ports';
 import { CHROMIUM, openBrowser, type BrowserSession } from './testing/browser';
-import { startService, type ServiceProcess } from './testing/service-process';
+import { serviceMain, sleep, startService, type StartedService } from '@ifreg/testing';
 
 /*
  * Opt-in measurements of the web page (IFREG_MEASURE_WEB=1; README "The web page"): the time to
@@ -42,13 +43,12 @@ const wholeAndLive = (count: number) => {
 };
 
 const median = (values: number[]) => values.slice().sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // Skipped unless IFREG_MEASURE_WEB=1: a measurement (minutes of load), not a check; its figures go to the README.
 (process.env['IFREG_MEASURE_WEB'] === '1' ? describe : describe.skip)(`the web page with ${FULL} interfaces in one scope (Chromium at ${CHROMIUM})`, () => {
   let dir: string;
   let store: SqliteEventStore;
-  let service: ServiceProcess;
+  let service: StartedService;
   let browser: BrowserSession;
 
   beforeAll(async () => {
@@ -58,7 +58,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
     const seeded = performance.now();
     for (let i = 1; i <= FULL; i += 1000) await append(store, Array.from({ length: Math.min(1000, FULL - i + 1) }, (_, k) => registered(i + k)));
     console.log(`[measure] seeded ${FULL} registrations in ${(performance.now() - seeded).toFixed(0)} ms`);
-    service = await startService('query', { IFREG_HTTP_PORT: '0', IFREG_SQLITE_PATH: join(dir, 'ifreg.db') }, 'query service caught up', 120_000);
+    service = await startService(serviceMain('query'), { env: { IFREG_HTTP_PORT: '0', IFREG_SQLITE_PATH: join(dir, 'ifreg.db') }, ready: 'query service caught up', timeoutMs: 120_000 });
     browser = await openBrowser();
   }, 300_000);
 

@@ -1,7 +1,8 @@
 import '@ifreg/platform/require-supported-node';
 import { DEFAULT_OPTIONS } from '@ifreg/domain';
 import { SqliteEventStore } from '@ifreg/event-store';
-import { InProcessTransport, type InboundMessage } from '@ifreg/messaging';
+import { InProcessTransport } from '@ifreg/messaging';
+import { type InboundMessage } from '@ifreg/ports';
 import { createLogger, createMetricsRegistry } from '@ifreg/platform';
 import { RegistrarService, ScopeCache, createRegistrarMetrics } from '@ifreg/registrar';
 

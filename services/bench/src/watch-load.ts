@@ -5,7 +5,7 @@ import { Arrivals } from './support/arrivals';
 import { LoadPoster } from './support/load-poster';
 import { LoadWatcher } from './support/load-watcher';
 import { loopDelay } from './support/loop-delay';
-import { sleep, waitUntil } from './support/wait';
+import { sleep, waitFor } from '@ifreg/testing';
 import { deliveryRate, reconnectAll, timings, verify } from './support/watch-load-measures';
 import type { WatchLoadPlan, WatchLoadResult } from './support/watch-load-plan';
 
@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   const delivered = async (end: number, what: string): Promise<void> => {
     let expected = 0;
     for (let seq = 0; seq < end; seq++) expected += (poster.scopeOf[seq]! < plan.scopes ? plan.perScope : 0) + plan.everyScope;
-    await waitUntil(() => arrivals.count >= expected, 120_000, () => `${what}: ${arrivals.count} of ${expected} deliveries`, 50);
+    await waitFor(() => arrivals.count >= expected, 120_000, () => `${what}: ${arrivals.count} of ${expected} deliveries`, 50);
   };
 
   // Every scope exists (and the registrar has it in memory) before anything is measured.
@@ -116,7 +116,7 @@ async function main(): Promise<void> {
 
   if (plan.restart) {
     say('ready for restart');
-    await waitUntil(() => ended.length === watchers.length, 120_000, () => `streams ended: ${ended.length} of ${watchers.length}`, 50);
+    await waitFor(() => ended.length === watchers.length, 120_000, () => `streams ended: ${ended.length} of ${watchers.length}`, 50);
     say('watchers back', await reconnectAll(watchers, plan.retryMs));
     await poster.atRate(burst.end, posts - burst.end, plan.rate, watched);
     await delivered(posts, 'the posts after the restart');

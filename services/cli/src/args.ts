@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { SCOPE_PATTERN } from '@ifreg/domain';
 
 /** Argument parsers: a bad value is a usage error (exit 2) with commander's message. */
 export const integer =
@@ -10,9 +11,8 @@ export const integer =
     return n;
   };
 
-const SCOPE = /^[A-Za-z0-9._-]{1,64}$/;
 export function scope(value: string): string {
-  if (!SCOPE.test(value)) throw new InvalidArgumentError(`'${value}' is not a scope: 1-64 characters of [A-Za-z0-9._-].`);
+  if (!SCOPE_PATTERN.test(value)) throw new InvalidArgumentError(`'${value}' is not a scope: 1-64 characters of [A-Za-z0-9._-].`);
   return value;
 }
 

@@ -1,9 +1,8 @@
-import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { freePort, serviceMain, startService, type StartedService } from '@ifreg/testing';
 
 // The built CLI as a real process against the built all-in-one service (`npm start`), both
 // started here: `node services/cli/dist/main.js …` exactly as `npm run ifreg -- …` runs it.
@@ -16,7 +15,7 @@ interface Run {
   readonly stderr: string;
 }
 
-let service: ChildProcess | undefined;
+let service: StartedService | undefined;
 let dir: string;
 let url: string;
 
@@ -39,29 +38,16 @@ const json = <T>(run: Run): T => {
 beforeAll(async () => {
   execFileSync(process.execPath, [join(root, 'tools', 'build.mjs')], { cwd: root });
   dir = mkdtempSync(join(tmpdir(), 'ifreg-cli-int-'));
-  const { IFREG_TOKEN: _noToken, IFREG_URL: _noUrl, ...inherited } = process.env;
-  service = spawn(process.execPath, [join(root, 'services', 'all-in-one', 'dist', 'main.js')], {
-    env: { ...inherited, IFREG_HTTP_PORT: '0', IFREG_SQLITE_PATH: join(dir, 'ifreg.db'), IFREG_REGISTER_HOST: 'false', IFREG_LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'inherit'],
+  service = await startService(serviceMain('all-in-one'), {
+    env: { IFREG_HTTP_PORT: '0', IFREG_SQLITE_PATH: join(dir, 'ifreg.db'), IFREG_REGISTER_HOST: 'false' },
+    ready: 'ifreg is ready',
+    timeoutMs: 15_000,
   });
-  const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("no 'ifreg is ready' log line within 15 s")), 15_000);
-    createInterface({ input: service!.stdout! }).on('line', (line) => {
-      const entry = line.startsWith('{') ? (JSON.parse(line) as Record<string, unknown>) : {};
-      if (entry['msg'] !== 'ifreg is ready') return;
-      clearTimeout(timer);
-      resolve(entry);
-    });
-  });
-  url = new URL(String(ready['url'])).origin;
+  url = service.url;
 }, 60_000);
 
 afterAll(async () => {
-  if (service && service.exitCode === null) {
-    const exited = new Promise((resolve) => service!.once('exit', resolve));
-    service.kill('SIGTERM');
-    await exited;
-  }
+  await service?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -178,12 +164,7 @@ describe('ifreg rebuild', () => {
 describe('an ifreg that cannot be reached', () => {
   it('exits 1 with a one-line hint', async () => {
     // a port that was free a moment ago: nothing listens there
-    const port = await new Promise<number>((resolve) => {
-      const server = createServer().listen(0, '127.0.0.1', () => {
-        const address = server.address();
-        server.close(() => resolve(typeof address === 'object' && address ? address.port : 1));
-      });
-    });
+    const port = await freePort();
     const unreachable = `http://127.0.0.1:${port}`;
     expect(await ifreg(['scopes'], { url: unreachable })).toEqual({ code: 1, stdout: '', stderr: `ifreg: cannot reach ifreg at ${unreachable}: is it running? (npm start)\n` });
     expect(await ifreg(['--url', unreachable, 'detect', 'x', '--type', '6', '--index', '1', '--name', 'e'])).toMatchObject({ code: 1, stderr: expect.stringContaining('cannot reach ifreg at') });

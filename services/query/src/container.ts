@@ -1,27 +1,13 @@
 import { Container, ContainerModule } from 'inversify';
-import type { EventStore } from '@ifreg/event-store';
+import { coreModule } from '@ifreg/composition';
+import type { EventStore } from '@ifreg/ports';
 import { buildHttpApi } from '@ifreg/http-api';
 import { randomUUID } from 'node:crypto';
 import { KafkaAgentProducer, KafkaObjectRoute, ObjectBroker, createKafka } from '@ifreg/messaging';
-import { Lifecycle, createLogger, createMetricsRegistry } from '@ifreg/platform';
 import { findRecordedSet } from '@ifreg/registrar';
 import { ReadModelService, RebuildTracker, registerProjectionMetrics } from '@ifreg/query';
 import type { QueryConfig } from './config';
 import { TOKENS } from './tokens';
-
-const platformModule = (config: QueryConfig) =>
-  new ContainerModule(({ bind }) => {
-    bind(TOKENS.Config).toConstantValue(config);
-    bind(TOKENS.Logger).toConstantValue(createLogger({ name: 'ifreg-query', level: config.log.level, pretty: config.log.pretty }));
-    bind(TOKENS.Metrics).toConstantValue(createMetricsRegistry('query'));
-    bind(TOKENS.Lifecycle).toDynamicValue((ctx) => new Lifecycle(ctx.get(TOKENS.Logger))).inSingletonScope();
-  });
-
-/** The store is opened before the container (it may need a round trip), then bound as is. */
-const storeModule = (store: EventStore) =>
-  new ContainerModule(({ bind }) => {
-    bind(TOKENS.EventStore).toConstantValue(store);
-  });
 
 const projectionModule = new ContainerModule(({ bind }) => {
   bind(TOKENS.ReadModel)
@@ -76,10 +62,8 @@ const httpModule = new ContainerModule(({ bind }) => {
         },
         metrics: ctx.get(TOKENS.Metrics),
         log: ctx.get(TOKENS.Logger),
-        token: http.token,
-        limits: http.limits,
-        maxWaitMs: http.maxWaitMs,
-        watch: http.watch,
+        // The token, the limits, the longest wait and the watch settings, as configured.
+        ...http,
       });
     })
     .inSingletonScope();
@@ -87,6 +71,6 @@ const httpModule = new ContainerModule(({ bind }) => {
 
 export async function createContainer(config: QueryConfig, store: EventStore): Promise<Container> {
   const container = new Container();
-  await container.load(platformModule(config), storeModule(store), projectionModule, objectsModule, httpModule);
+  await container.load(coreModule({ configToken: TOKENS.Config, config, name: 'ifreg-query', metrics: 'query', store }), projectionModule, objectsModule, httpModule);
   return container;
 }

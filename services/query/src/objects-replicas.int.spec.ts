@@ -1,13 +1,13 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { ObjectServer, Provider, TransportRegistryClient, WebSocketObjectChannel, type ObjectHandlers } from '@ifreg/agent-sdk';
 import { KafkaAgentProducer, KafkaOutcomeSource, KafkaProviderChannel, createKafka, kafkaSettings } from '@ifreg/messaging';
 import { luidName } from '@ifreg/domain';
 import { createLogger } from '@ifreg/platform';
+import { ServiceProcess, serviceMain, waitForValue } from '@ifreg/testing';
 import { loadConfig } from './config';
 import { startQuery } from './start';
 
@@ -41,38 +41,13 @@ async function call(url: string, init: RequestInit = {}): Promise<{ status: numb
   return { status: response.status, body: await response.json() };
 }
 
-async function waitFor<T>(probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${JSON.stringify(value).slice(0, 500)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
-function startRegistrar(db: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(root, 'services/registrar/dist/main.js')], {
-    env: { ...process.env, ...topics, KAFKA_BROKERS: brokers.join(','), IFREG_SQLITE_PATH: db, IFREG_HTTP_PORT: '0', IFREG_KAFKA_GROUP: `objr-${tag}`, IFREG_LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'inherit'],
+async function startRegistrar(db: string): Promise<void> {
+  const registrar = new ServiceProcess('registrar', serviceMain('registrar'), {
+    env: { ...topics, KAFKA_BROKERS: brokers.join(','), IFREG_SQLITE_PATH: db, IFREG_HTTP_PORT: '0', IFREG_KAFKA_GROUP: `objr-${tag}`, IFREG_LOG_LEVEL: 'info' },
   });
-  closers.push(
-    () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  );
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no "registrar started" within 30 s')), 30_000);
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-      if (line.includes('"registrar started"')) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    });
-  });
+  closers.push(async () => void (await registrar.stop()));
+  await registrar.waitForLog('registrar started', 30_000);
 }
 
 /** A provider registered over Kafka, reading only its scope's partition of the outcomes. */
@@ -135,7 +110,7 @@ describeKafka('interface objects across two query replicas over Kafka', () => {
     const setPath = `${a}${path(viaHttp.provider.scope, viaHttp.registration.ifIndex, 'OID_GEN_ALIAS')}`;
     const put = () => call(setPath, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ value: 'across replicas', requestId: `x-${tag}` }) });
     expect(await put()).toMatchObject({ status: 200, body: { status: 'SUCCESS', value: 'across replicas' } });
-    const history = await waitFor(
+    const history = await waitForValue(
       () => call(`${a}/v1/scopes/${viaHttp.provider.scope}/luids/${luidName(viaHttp.registration.luid)}/history`),
       (h) => (h.body.items ?? []).some((i: any) => i.type === 'InterfaceObjectSetAnswered'),
       15_000,

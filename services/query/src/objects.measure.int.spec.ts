@@ -1,13 +1,14 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { ObjectRequest } from '@ifreg/contracts';
 import { ObjectServer, WebSocketObjectChannel, type ObjectHandlers } from '@ifreg/agent-sdk';
-import { KafkaAgentProducer, KafkaPartitionReader, KafkaSender, createKafka, kafkaSettings, type Outcome } from '@ifreg/messaging';
+import { KafkaAgentProducer, KafkaPartitionReader, KafkaSender, createKafka, kafkaSettings } from '@ifreg/messaging';
+import { type Outcome } from '@ifreg/ports';
 import { createLogger } from '@ifreg/platform';
+import { ServiceProcess, serviceMain } from '@ifreg/testing';
 import { loadConfig } from './config';
 import { startQuery } from './start';
 
@@ -62,13 +63,12 @@ async function within<T>(promise: Promise<T>, ms: number, what: string): Promise
   }
 }
 
-function startRegistrar(db: string): Promise<void> {
-  const child: ChildProcess = spawn(process.execPath, ['--max-semi-space-size=16', join(root, 'services/registrar/dist/main.js')], {
-    env: { ...process.env, ...topics, KAFKA_BROKERS: brokers.join(','), IFREG_KAFKA_PARTITIONS: String(PARTITIONS), IFREG_SQLITE_PATH: db, IFREG_SQLITE_SYNC: 'NORMAL', IFREG_HTTP_PORT: '0', IFREG_KAFKA_GROUP: `objm-${tag}`, IFREG_LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'inherit'],
+async function startRegistrar(db: string): Promise<void> {
+  const registrar = new ServiceProcess('registrar', serviceMain('registrar'), {
+    env: { ...topics, KAFKA_BROKERS: brokers.join(','), IFREG_KAFKA_PARTITIONS: String(PARTITIONS), IFREG_SQLITE_PATH: db, IFREG_SQLITE_SYNC: 'NORMAL', IFREG_HTTP_PORT: '0', IFREG_KAFKA_GROUP: `objm-${tag}`, IFREG_LOG_LEVEL: 'info' },
   });
-  closers.push(() => new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : (child.once('exit', () => resolve()), child.kill('SIGTERM')))));
-  return within(new Promise<void>((resolve) => createInterface({ input: child.stdout! }).on('line', (line) => line.includes('"registrar started"') && resolve())), 30_000, 'the registrar');
+  closers.push(async () => void (await registrar.stop()));
+  await registrar.waitForLog('registrar started', 30_000);
 }
 
 const handlers: ObjectHandlers = { queryObject: (q) => ({ status: 'SUCCESS', value: q.providerIfContext }) };

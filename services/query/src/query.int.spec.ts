@@ -1,13 +1,13 @@
-import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { completeInfo, type RegistryEvent } from '@ifreg/domain';
-import { ANY, SqliteEventStore } from '@ifreg/event-store';
+import { SqliteEventStore } from '@ifreg/event-store';
+import { ANY } from '@ifreg/ports';
 import { ConfigError } from '@ifreg/platform';
+import { Cleanup, freePort, serviceMain, sleep, sseReader, startService, waitForValue } from '@ifreg/testing';
 import { loadConfig } from './config';
 import { startQuery } from './start';
 
@@ -26,15 +26,8 @@ type Body = any;
 // ---------------------------------------------------------------------------------------
 // Resources: everything started is stopped by the afterEach (or afterAll) that owns it.
 
-class Resources {
-  private readonly steps: (() => Promise<void> | void)[] = [];
-  add(step: () => Promise<void> | void): void {
-    this.steps.push(step);
-  }
-  async stopAll(): Promise<void> {
-    for (const step of this.steps.splice(0).reverse()) await step();
-  }
-}
+const Resources = Cleanup;
+type Resources = Cleanup;
 
 /** Everything started by one test. */
 const running = new Resources();
@@ -42,7 +35,7 @@ let dir: string;
 let db: string;
 
 beforeAll(() => {
-  // The writer process and the rebuild CLI run from dist.
+  // The writer process and the CLI (ifreg rebuild) run from dist.
   execFileSync(process.execPath, [join(root, 'tools', 'build.mjs')], { cwd: root, stdio: 'ignore' });
 }, 60_000);
 
@@ -52,7 +45,7 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
-  await running.stopAll();
+  await running.run();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -65,45 +58,16 @@ const childEnv = (extra: Record<string, string>): NodeJS.ProcessEnv => ({
   ...extra,
 });
 
-function stopChild(child: ChildProcess, timeoutMs = 10_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
-
 /** The all-in-one as the writer on `path`, in its own process; answers its base URL. */
 async function startWriter(resources: Resources, path = db): Promise<string> {
-  const child = spawn(process.execPath, [join(root, 'services/all-in-one/dist/main.js')], {
-    env: childEnv({ IFREG_HTTP_PORT: '0', IFREG_SQLITE_PATH: path, IFREG_REGISTER_HOST: 'false', IFREG_LOG_LEVEL: 'info' }),
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  resources.add(() => stopChild(child));
-  const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the writer did not log "ifreg is ready" within 15 s')), 15_000);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the writer exited with ${code} before it was ready`));
-    });
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      const entry = line.startsWith('{') ? (JSON.parse(line) as Record<string, unknown>) : {};
-      if (entry['msg'] !== 'ifreg is ready') return;
-      clearTimeout(timer);
-      resolve(entry);
-    });
-  });
-  return new URL(String(ready['url'])).origin;
+  const env = { IFREG_HTTP_PORT: '0', IFREG_SQLITE_PATH: path, IFREG_REGISTER_HOST: 'false' };
+  return (await startService(serviceMain('all-in-one'), { name: 'writer', env, ready: 'ifreg is ready', timeoutMs: 15_000, cleanup: resources })).url;
 }
 
 /** A query replica on `path` in this process; answers its base URL. */
 async function startReader(resources: Resources, env: Record<string, string> = {}, path = db): Promise<string> {
   const service = await startQuery(loadConfig({ IFREG_HTTP_PORT: '0', IFREG_SQLITE_PATH: path, IFREG_LOG_LEVEL: 'silent', ...env }));
-  resources.add(() => service.stop());
+  resources.defer(() => service.stop());
   return service.url;
 }
 
@@ -146,21 +110,14 @@ const ethernet = (netLuidIndex: number): Luid => ({ ifType: 6, netLuidIndex });
 
 const ifIndexes = (body: Body): number[] => body.items.map((i: Body) => i.ifIndex);
 const names = (body: Body): string[] => body.items.map((i: Body) => i.info.friendlyName);
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Retries `probe` until it answers something other than undefined, or fails after timeoutMs. */
 async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await sleep(20);
-  }
+  return (await waitForValue(probe, (value) => value !== undefined, timeoutMs, what, 20)) as T;
 }
 
 // ---------------------------------------------------------------------------------------
-// A small server-sent-events client: fetch, a stream reader, `id:`/`event:`/`data:` blocks.
+// A small server-sent-events client: fetch, a stream reader, eventsource-parser.
 
 interface SseEvent {
   readonly id: number;
@@ -185,7 +142,7 @@ class SseStream {
     if (response.status !== 200 || !response.body) return { status: response.status, body: await response.json() };
     expect(response.headers.get('content-type')).toBe('text/event-stream');
     const stream = new SseStream(abort, response.body);
-    resources.add(() => stream.close());
+    resources.defer(() => stream.close());
     return { status: response.status, stream };
   }
 
@@ -230,16 +187,15 @@ class SseStream {
   private async pump(body: ReadableStream<Uint8Array>): Promise<void> {
     const reader = body.getReader();
     const decoder = new TextDecoder();
-    let buffer = '';
+    const feed = sseReader((event) => {
+      this.events.push({ id: Number(event.id), event: event.event ?? 'message', data: JSON.parse(event.data) });
+      this.wake?.();
+    });
     try {
       for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
-        buffer += decoder.decode(value, { stream: true });
-        for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
-          this.parse(buffer.slice(0, end));
-          buffer = buffer.slice(end + 2);
-        }
+        feed(decoder.decode(value, { stream: true }));
       }
     } catch {
       // aborted by close()
@@ -249,20 +205,6 @@ class SseStream {
     }
   }
 
-  private parse(block: string): void {
-    const fields = new Map<string, string>();
-    for (const line of block.split('\n')) {
-      if (line.startsWith(':')) continue; // comment (hello, keep-alive)
-      const colon = line.indexOf(':');
-      const name = colon < 0 ? line : line.slice(0, colon);
-      const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-      fields.set(name, name === 'data' && fields.has('data') ? `${fields.get('data')}\n${value}` : value);
-    }
-    const data = fields.get('data');
-    if (data === undefined) return;
-    this.events.push({ id: Number(fields.get('id')), event: fields.get('event') ?? 'message', data: JSON.parse(data) });
-    this.wake?.();
-  }
 }
 
 const summary = (events: readonly SseEvent[]): [number, string][] => events.map((e) => [e.id, e.event]);
@@ -300,20 +242,10 @@ async function seed(scopes: number, perScope: number, path = db): Promise<number
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-function runCli(args: string[], timeoutMs = 20_000): Promise<{ code: number; stdout: string; stderr: string }> {
+/** `ifreg rebuild` against the replica at `url`. */
+function runRebuild(url: string, args: string[], timeoutMs = 20_000): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [join(root, 'services/query/dist/rebuild-cli.js'), ...args], { env: childEnv({}), timeout: timeoutMs }, (error, stdout, stderr) => {
+    execFile(process.execPath, [join(root, 'services/cli/dist/main.js'), '--url', url, 'rebuild', ...args], { env: childEnv({}), timeout: timeoutMs }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
       resolve({ code, stdout, stderr });
     });
@@ -339,7 +271,7 @@ describe('a query service started on a store with history', () => {
       }
     })();
     const service = await starting;
-    running.add(() => service.stop());
+    running.defer(() => service.stop());
     started = true;
     await polling;
     // then: never ready before the whole history is folded in
@@ -412,7 +344,7 @@ describe('the queries of a replica', () => {
   }, 30_000);
 
   afterAll(async () => {
-    await fixture.stopAll();
+    await fixture.run();
     rmSync(fixtureDir, { recursive: true, force: true });
   });
 
@@ -772,7 +704,7 @@ describe('watching changes (server-sent events)', () => {
     // given
     const service = await startQuery(loadConfig({ IFREG_HTTP_PORT: '0', IFREG_SQLITE_PATH: db, IFREG_LOG_LEVEL: 'silent' }));
     let stopped = false;
-    running.add(async () => {
+    running.defer(async () => {
       if (!stopped) await service.stop();
     });
     const stream = await SseStream.watch(running, `${service.url}/v1/watch`);
@@ -832,7 +764,7 @@ describe('rebuilding the read model of a running replica', () => {
   it('runs from the CLI, which prints "rebuilt N events" and exits 0', async () => {
     const head = await seed(2, 1000);
     const reader = await startReader(running);
-    const { code, stdout, stderr } = await runCli(['--url', reader, '--no-progress', '--interval', '20']);
+    const { code, stdout, stderr } = await runRebuild(reader, ['--interval', '20']);
     expect([code, stderr]).toEqual([0, '']);
     expect(stdout).toMatch(new RegExp(`^rebuilt ${head} events \\(\\d+ events/s\\), swapped in at \\S+\\n$`));
   });
@@ -842,10 +774,10 @@ describe('rebuilding the read model of a running replica', () => {
     await seed(1, 100);
     const reader = await startReader(running, { IFREG_TOKEN: token, IFREG_HTTP_HOST: '127.0.0.1' });
     expect(await call(reader, '/v1/admin/rebuild', { method: 'POST' })).toEqual({ status: 401, body: { error: 'Unauthorized', reason: 'missing or wrong bearer token' } });
-    const refused = await runCli(['--url', reader, '--no-progress']);
+    const refused = await runRebuild(reader, []);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain('401 missing or wrong bearer token');
-    const done = await runCli(['--url', reader, '--no-progress', '--token', token]);
+    expect(refused.stderr).toContain('401 Unauthorized: missing or wrong bearer token');
+    const done = await runRebuild(reader, ['--token', token]);
     expect(done.code).toBe(0);
     expect(done.stdout).toMatch(/^rebuilt \d+ events/);
   });

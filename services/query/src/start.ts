@@ -21,7 +21,6 @@ export async function startQuery(config: QueryConfig, options: { handleSignals?:
   const lifecycle = container.get(TOKENS.Lifecycle);
   if (options.handleSignals) lifecycle.handleSignals();
 
-  lifecycle.onStop('event store', () => store.close());
   const readModel = container.get(TOKENS.ReadModel);
   lifecycle.onStop('read model', () => readModel.stop());
 

@@ -1,19 +1,15 @@
+import { CORE_TOKENS } from '@ifreg/composition';
 import type { ServiceIdentifier } from 'inversify';
-import type { EventStore } from '@ifreg/event-store';
 import type { HttpApp } from '@ifreg/http-api';
 import type { KafkaAgentProducer, KafkaObjectRoute, ObjectBroker } from '@ifreg/messaging';
-import type { Lifecycle, Logger, Registry } from '@ifreg/platform';
 import type { ReadModelService, RebuildTracker } from '@ifreg/query';
 import type { QueryConfig } from './config';
 
 const token = <T>(name: string): ServiceIdentifier<T> => Symbol.for(`ifreg.query.${name}`);
 
 export const TOKENS = {
+  ...CORE_TOKENS,
   Config: token<QueryConfig>('Config'),
-  Logger: token<Logger>('Logger'),
-  Metrics: token<Registry>('Metrics'),
-  Lifecycle: token<Lifecycle>('Lifecycle'),
-  EventStore: token<EventStore>('EventStore'),
   ReadModel: token<ReadModelService>('ReadModel'),
   Rebuild: token<RebuildTracker>('Rebuild'),
   ObjectBroker: token<ObjectBroker>('ObjectBroker'),

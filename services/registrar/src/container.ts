@@ -1,24 +1,10 @@
 import { Container, ContainerModule } from 'inversify';
-import type { EventStore } from '@ifreg/event-store';
+import { coreModule } from '@ifreg/composition';
+import type { EventStore } from '@ifreg/ports';
 import { KafkaAgentConsumer, KafkaDeadLetterPublisher, KafkaOutcomePublisher, ThreadSender, createKafka } from '@ifreg/messaging';
-import { Lifecycle, createLogger, createMetricsRegistry } from '@ifreg/platform';
 import { RegistrarService, ScopeCache, createRegistrarMetrics } from '@ifreg/registrar';
 import type { RegistrarConfig } from './config';
 import { TOKENS } from './tokens';
-
-const platformModule = (config: RegistrarConfig) =>
-  new ContainerModule(({ bind }) => {
-    bind(TOKENS.Config).toConstantValue(config);
-    bind(TOKENS.Logger).toConstantValue(createLogger({ name: 'ifreg-registrar', level: config.log.level, pretty: config.log.pretty }));
-    bind(TOKENS.Metrics).toConstantValue(createMetricsRegistry('registrar'));
-    bind(TOKENS.Lifecycle).toDynamicValue((ctx) => new Lifecycle(ctx.get(TOKENS.Logger))).inSingletonScope();
-  });
-
-/** The store is opened before the container (it may need a round trip), then bound as is. */
-const storeModule = (store: EventStore) =>
-  new ContainerModule(({ bind }) => {
-    bind(TOKENS.EventStore).toConstantValue(store);
-  });
 
 const kafkaModule = new ContainerModule(({ bind }) => {
   bind(TOKENS.Kafka).toDynamicValue((ctx) => createKafka(ctx.get(TOKENS.Config).kafka, ctx.get(TOKENS.Logger))).inSingletonScope();
@@ -26,6 +12,7 @@ const kafkaModule = new ContainerModule(({ bind }) => {
     .toDynamicValue((ctx) => {
       const config = ctx.get(TOKENS.Config);
       const log = ctx.get(TOKENS.Logger);
+      const lifecycle = ctx.get(TOKENS.Lifecycle);
       return new KafkaAgentConsumer(ctx.get(TOKENS.Kafka), {
         topic: config.kafka.topics.agentMessages,
         groupId: config.groupId,
@@ -34,10 +21,7 @@ const kafkaModule = new ContainerModule(({ bind }) => {
         sessionTimeoutMs: config.sessionTimeoutMs,
         log,
         // Consuming cannot go on: exit so the supervisor restarts us (liveness), not loop.
-        onFatal: (err) => {
-          log.fatal({ err }, 'consumer gave up, exiting');
-          process.exit(1);
-        },
+        onFatal: (err) => lifecycle.fail(err, 'consumer gave up, exiting'),
       });
     })
     .inSingletonScope();
@@ -74,6 +58,6 @@ const registrarModule = new ContainerModule(({ bind }) => {
 
 export async function createContainer(config: RegistrarConfig, store: EventStore): Promise<Container> {
   const container = new Container();
-  await container.load(platformModule(config), storeModule(store), kafkaModule, registrarModule);
+  await container.load(coreModule({ configToken: TOKENS.Config, config, name: 'ifreg-registrar', metrics: 'registrar', store }), kafkaModule, registrarModule);
   return container;
 }

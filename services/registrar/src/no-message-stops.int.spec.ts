@@ -4,8 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'pg';
 import { DEFAULT_OPTIONS, type RegistryEvent } from '@ifreg/domain';
-import { PostgresEventStore, SqliteEventStore, type EventStore } from '@ifreg/event-store';
-import { BatchRetryError, InProcessTransport, type InboundMessage, type Outcome } from '@ifreg/messaging';
+import { PostgresEventStore, SqliteEventStore } from '@ifreg/event-store';
+import { type EventStore } from '@ifreg/ports';
+import { InProcessTransport } from '@ifreg/messaging';
+import { BatchRetryError, type InboundMessage, type Outcome } from '@ifreg/ports';
 import { createLogger, createMetricsRegistry } from '@ifreg/platform';
 import { RegistrarService, ScopeCache, createRegistrarMetrics, legacyEventIdFor, type RegistrarMetrics } from '@ifreg/registrar';
 import { FlakyStore } from './testing/flaky-store';
@@ -87,7 +89,7 @@ describe.each([
     return store;
   };
   const registrar = (store: EventStore, options = WINDOW) =>
-    new RegistrarService({ store, scopes: new ScopeCache(store, options, log), outcomes: transport, deadLetters: transport, log, metrics, now: () => new Date('2026-11-24T12:00:00.000Z'), backoff: async () => undefined });
+    new RegistrarService({ store, scopes: new ScopeCache(store, options, log), outcomes: transport, deadLetters: transport, log, metrics, now: () => new Date('2026-11-24T12:00:00.000Z'), backoffMs: () => 0 });
   const eventsOf = async (store: EventStore, scope = 'host-a') => (await store.readStream(`registry-${scope}`)).map((e) => e.data as RegistryEvent);
 
   /** m-0 registered first, then 1,001 other detections of the same scope, 100 per batch. */

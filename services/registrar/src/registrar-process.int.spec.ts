@@ -116,7 +116,7 @@ describeKafka('the registrar killed with SIGKILL in the middle of 5,000 detectio
     outcomes.onOutcome((outcome) => {
       if (outcomes.of(outcome.event.causationId).length === 1) lastNewAt = Date.now();
       if (!killedAt && outcomes.byCause.size >= 1_000) {
-        first.kill('SIGKILL');
+        first.signal('SIGKILL');
         killedAt = { at: Date.now(), answered: outcomes.byCause.size };
       }
     });

@@ -1,7 +1,6 @@
-import 'reflect-metadata';
 import type { Kafka } from 'kafkajs';
 import type { RegistryEvent } from '@ifreg/domain';
-import type { RecordedEvent } from '@ifreg/event-store';
+import type { RecordedEvent } from '@ifreg/ports';
 import { createKafka, kafkaSettings, type KafkaAgentProducer } from '@ifreg/messaging';
 import { createLogger } from '@ifreg/platform';
 import { loadConfig } from './config';

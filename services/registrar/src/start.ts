@@ -34,7 +34,6 @@ export async function startRegistrar(config: RegistrarConfig, options: { handleS
     await admin.disconnect();
   }
 
-  lifecycle.onStop('event store', () => store.close());
   const outcomes = container.get(TOKENS.Outcomes);
   const deadLetters = container.get(TOKENS.DeadLetters);
   await Promise.all([outcomes.connect(), deadLetters.connect()]);

@@ -1,4 +1,3 @@
-import 'reflect-metadata';
 import type { RegistryEvent } from '@ifreg/domain';
 import { createKafka, kafkaSettings } from '@ifreg/messaging';
 import { createLogger } from '@ifreg/platform';

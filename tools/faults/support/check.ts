@@ -1,5 +1,6 @@
 import type { Kafka } from 'kafkajs';
-import { SqliteEventStore, PostgresEventStore, type EventStore } from '@ifreg/event-store';
+import { SqliteEventStore, PostgresEventStore } from '@ifreg/event-store';
+import { type EventStore } from '@ifreg/ports';
 import { checkInvariantsReport, expectNoViolations, type InvariantReport, type SentInput } from '../invariants';
 import { figure } from './random';
 import type { Deployment } from './service';

@@ -4,8 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { sleep } from './cleanup';
-import { ROOT } from './service';
+import { ROOT, sleep } from '@ifreg/testing';
 
 const run = promisify(execFile);
 const scripts = join(ROOT, 'deploy', 'kafka');

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 // The lead's private-instance helper (initdb in a temp dir, restartable); test support, not exported by the package.
-export { PrivatePostgres, privateServerUnavailable } from '../../../libs/event-store/src/postgres/postgres-test-server';
+export { PrivatePostgres, privateServerUnavailable } from '@ifreg/testing';
 
 /** A schema name of its own for one scenario. */
 export const freshSchema = (what: string): string => `faults_${what}_${randomUUID().replaceAll('-', '').slice(0, 10)}`;

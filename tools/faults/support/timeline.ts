@@ -1,4 +1,4 @@
-import { sleep, type Cleanup } from './cleanup';
+import { type Cleanup, sleep } from '@ifreg/testing';
 
 /**
  * Samples a number that only grows (the store's head position) every `everyMs` until

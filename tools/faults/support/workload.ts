@@ -1,8 +1,8 @@
 import type { Admin, Kafka } from 'kafkajs';
 import { KafkaAgentProducer, ensureTopics } from '@ifreg/messaging';
 import type { SentInput } from '../invariants';
-import { sleep, type Cleanup } from './cleanup';
-import type { Random } from './random';
+import { type Cleanup, sleep } from '@ifreg/testing';
+import type { Random } from '@ifreg/platform';
 import type { Deployment } from './service';
 
 /** One message of a workload: what is produced (key = scope) and what the checker gets. */

@@ -1,6 +1,6 @@
 import WebSocket, { type RawData } from 'ws';
 import { decodeObjectRequest, type ObjectReply, type ObjectRequest } from '@ifreg/contracts';
-import type { Logger } from '@ifreg/platform';
+import { backoffDelay, type Logger } from '@ifreg/platform';
 import type { ProviderObjectChannel } from './object-channel';
 
 export interface WebSocketObjectChannelOptions {
@@ -103,7 +103,7 @@ export class WebSocketObjectChannel implements ProviderObjectChannel {
       first?.();
       first = undefined;
       if (this.closed) return;
-      const delay = Math.min(250 * 2 ** this.attempts++, this.options.maxBackoffMs ?? 5000);
+      const delay = backoffDelay(this.attempts++, { minMs: 250, maxMs: this.options.maxBackoffMs ?? 5000 });
       log.info({ retryInMs: delay }, 'object stream to the service closed, reconnecting');
       this.timer = setTimeout(() => this.connect(handle, first), delay);
     });

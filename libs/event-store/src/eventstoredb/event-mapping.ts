@@ -1,6 +1,6 @@
 import { jsonEvent, type JSONEventData, type JSONType, type RecordedEvent as ClientRecordedEvent } from '@eventstore/db-client';
 import { createHash } from 'node:crypto';
-import type { EventData, RecordedEvent } from '../port';
+import type { EventData, RecordedEvent } from '@ifreg/ports';
 
 /**
  * EventStoreDB wants UUID event ids. Ours already are (name-based UUIDs), but the port

@@ -1,7 +1,7 @@
 import { EventStoreDBClient } from '@eventstore/db-client';
 import { randomUUID } from 'node:crypto';
-import { NO_STREAM, type RecordedEvent } from '../port';
-import { eventStoreContract, makeEvents, waitFor } from '../testing';
+import { NO_STREAM, type RecordedEvent } from '@ifreg/ports';
+import { eventStoreContract, makeEvents, waitFor } from '@ifreg/testing';
 import { endOfAll } from './client';
 import { ORIGINAL_ID_KEY } from './event-mapping';
 import { EventStoreDbEventStore } from './eventstoredb-event-store';

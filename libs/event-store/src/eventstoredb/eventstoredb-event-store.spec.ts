@@ -1,8 +1,8 @@
-import { NO_STREAM, type RecordedEvent } from '../port';
-import { eventStoreContract, makeEvents, sleep, waitFor } from '../testing';
+import { NO_STREAM, type RecordedEvent } from '@ifreg/ports';
+import { eventStoreContract, makeEvents, sleep, waitFor } from '@ifreg/testing';
 import { endOfAll } from './client';
 import { EventStoreDbEventStore, type EventStoreDbEventStoreOptions } from './eventstoredb-event-store';
-import { InMemoryEsdb } from './in-memory-esdb';
+import { InMemoryEsdb } from '@ifreg/testing';
 
 // The adapter's own logic over an in-memory stand-in of the client (see in-memory-esdb.ts).
 // This is not the EventStoreDB contract run: that is eventstoredb-event-store.int.spec.ts,

@@ -7,7 +7,7 @@ import {
   ANY, ConcurrencyError, DuplicateEventsError, NO_STREAM,
   type AllHandler, type AppendResult, type EventData, type EventStore, type ExpectedRevision,
   type RecordedEvent, type SubscribeOptions, type Subscription,
-} from '../port';
+} from '@ifreg/ports';
 import { pause, retryTransient } from '../backoff';
 import type { EsdbClient } from './client';
 import { Doorbell } from './doorbell';

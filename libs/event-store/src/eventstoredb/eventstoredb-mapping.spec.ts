@@ -2,7 +2,7 @@ import {
   ANY as CLIENT_ANY, ErrorType, NO_STREAM as CLIENT_NO_STREAM, StreamNotFoundError, UnavailableError, WrongExpectedVersionError,
   type RecordedEvent as ClientRecordedEvent,
 } from '@eventstore/db-client';
-import { ANY, ConcurrencyError, NO_STREAM } from '../port';
+import { ANY, ConcurrencyError, NO_STREAM } from '@ifreg/ports';
 import { isStreamNotFound, isTransient, isWrongExpectedVersion } from './errors';
 import { ORIGINAL_ID_KEY, esdbEventId, fromRecordedEvent, toProposedEvent } from './event-mapping';
 import { fromCurrentRevision, toClientRevision, toConcurrencyError } from './revisions';

@@ -1,5 +1,5 @@
 import { START, type Position } from '@eventstore/db-client';
-import { NO_STREAM } from '../port';
+import { NO_STREAM } from '@ifreg/ports';
 import { backoffDelay, retryTransient } from '../backoff';
 import { GlobalOrder, comparePositions, type IndexedEvent } from './global-order';
 import { NextRun } from './next-run';

@@ -1,5 +1,5 @@
 import { START, type Position } from '@eventstore/db-client';
-import { NO_STREAM } from '../port';
+import { NO_STREAM } from '@ifreg/ports';
 
 /** Orders two $all positions: commit position first, then prepare position. */
 export function comparePositions(a: Position, b: Position): number {

@@ -2,7 +2,7 @@ import {
   ANY as CLIENT_ANY, NO_STREAM as CLIENT_NO_STREAM,
   type AppendExpectedRevision, type CurrentRevision, type WrongExpectedVersionError,
 } from '@eventstore/db-client';
-import { ANY, ConcurrencyError, NO_STREAM, type ExpectedRevision } from '../port';
+import { ANY, ConcurrencyError, NO_STREAM, type ExpectedRevision } from '@ifreg/ports';
 
 /** Our expected revision (last event's revision, -1 for no stream, 'any') as the client states it. */
 export function toClientRevision(expected: ExpectedRevision): AppendExpectedRevision {

@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import type { GroupAnswer, GroupAppend } from '../group-commit';
-import { ANY, ConcurrencyError, DuplicateEventsError, NO_STREAM, type AppendResult, type EventData, type ExpectedRevision } from '../port';
+import { ANY, ConcurrencyError, DuplicateEventsError, NO_STREAM, type AppendResult, type EventData, type ExpectedRevision } from '@ifreg/ports';
 import { isUniqueViolation } from './postgres-errors';
 import { batchJson } from './postgres-rows';
 import type { StoreNames } from './postgres-schema';

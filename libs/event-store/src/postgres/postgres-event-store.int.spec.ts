@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Pool } from 'pg';
-import { ConcurrencyError, NO_STREAM, type EventStore, type RecordedEvent } from '../port';
-import { eventStoreContract, makeEvents, sleep, waitFor } from '../testing';
+import { ConcurrencyError, NO_STREAM, type EventStore, type RecordedEvent } from '@ifreg/ports';
+import { eventStoreContract, makeEvents, sleep, waitFor } from '@ifreg/testing';
 import { PostgresEventStore, type PostgresEventStoreOptions } from './postgres-event-store';
 import { storeNames } from './postgres-schema';
-import { PrivatePostgres, privateServerUnavailable, unreachableReason } from './postgres-test-server';
+import { PrivatePostgres, privateServerUnavailable, unreachableReason } from '@ifreg/testing';
 
 // Against the machine's PostgreSQL (tools/ci/postgres.sh starts it); each test gets a schema of its own.
 const url = process.env.IFREG_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';

@@ -5,7 +5,7 @@ import {
   ConcurrencyError,
   type AllHandler, type AppendResult, type EventData, type EventStore, type ExpectedRevision,
   type RecordedEvent, type SubscribeOptions, type Subscription,
-} from '../port';
+} from '@ifreg/ports';
 import { PostgresAppend } from './postgres-append';
 import { isTransientPostgresError } from './postgres-errors';
 import { PostgresNotifier } from './postgres-notifier';

@@ -1,4 +1,4 @@
-import type { EventData, RecordedEvent } from '../port';
+import type { EventData, RecordedEvent } from '@ifreg/ports';
 
 /** A row as node-postgres hands it over: bigint as a string, jsonb parsed, timestamptz as a Date. */
 export interface EventRow {

@@ -1,6 +1,6 @@
 import { pause } from '../backoff';
 import type { CatchUpSource } from '../catch-up-subscription';
-import type { RecordedEvent } from '../port';
+import type { RecordedEvent } from '@ifreg/ports';
 import { isConnectionError } from './postgres-errors';
 import type { PostgresNotifier } from './postgres-notifier';
 

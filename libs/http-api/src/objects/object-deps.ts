@@ -1,5 +1,6 @@
 import type { RegistryEvent } from '@ifreg/domain';
-import type { AgentMessageProducer, ObjectBroker } from '@ifreg/messaging';
+import type { ObjectBroker } from '@ifreg/messaging';
+import type { AgentMessageProducer } from '@ifreg/ports';
 
 /** What the store holds of one set, found by its request id. */
 export interface RecordedSet {

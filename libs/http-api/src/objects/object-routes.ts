@@ -17,11 +17,10 @@ import { findByLuid } from '@ifreg/query';
 import type { HttpApp } from '../app';
 import type { HttpApiDeps } from '../deps';
 import { errorSchema, sendError } from '../errors';
-import { s } from '../schema';
+import { Scope, s } from '../schema';
 import { callerOf } from './caller';
 import type { ObjectApiDeps, RecordedSet } from './object-deps';
 
-const Scope = s.string({ pattern: '^[A-Za-z0-9._-]{1,64}$' });
 const OidParam = s.string({ maxLength: 64, description: 'an NDIS name (OID_GEN_ALIAS) or a value (0x00010289, 66185)' });
 const tags = ['objects'];
 const Query = s.object({ timeoutMs: s.integer({ minimum: 1, maximum: 60000, description: 'how long to wait for the provider (default IFREG_OBJECT_TIMEOUT_MS)' }) });

@@ -4,6 +4,7 @@ import type { RawData, WebSocket } from 'ws';
 import { decodeObjectReply, type ObjectRequest } from '@ifreg/contracts';
 import type { HttpApp } from '../app';
 import { sendError } from '../errors';
+import { Scope } from '../schema';
 import { writeAuthorizer } from '../security';
 import type { ObjectApiDeps } from './object-deps';
 
@@ -32,7 +33,7 @@ export async function registerProviderStream(app: HttpApp, objects: ObjectApiDep
         params: {
           type: 'object',
           required: ['scope', 'providerId'],
-          properties: { scope: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,64}$' }, providerId: { type: 'string', minLength: 1, maxLength: 128 } },
+          properties: { scope: Scope, providerId: { type: 'string', minLength: 1, maxLength: 128 } },
         },
       },
       preValidation: (request, reply, done) => {

@@ -4,9 +4,8 @@ import { findByLuid } from '@ifreg/query';
 import type { HttpApiDeps } from '../deps';
 import type { HttpApp } from '../app';
 import { errorSchema, sendError } from '../errors';
-import { s } from '../schema';
+import { Scope, s } from '../schema';
 
-const Scope = s.string({ pattern: '^[A-Za-z0-9._-]{1,64}$' });
 const tags = ['conversions'];
 const errors = { 400: errorSchema, 404: errorSchema, 409: errorSchema };
 type Req<P> = FastifyRequest<{ Params: P }>;

@@ -4,8 +4,8 @@ import { readHistoryPage } from '@ifreg/query';
 import type { HttpApiDeps } from '../deps';
 import type { HttpApp } from '../app';
 import { errorSchema, sendError } from '../errors';
-import { s } from '../schema';
-import { ReadOptions, Scope, caughtUp, type ReadQuery } from './query-routes';
+import { Scope, s } from '../schema';
+import { ReadOptions, caughtUp, type ReadQuery } from './query-routes';
 
 type HistoryQuery = ReadQuery & { after?: number; limit?: number };
 type HistoryRequest = FastifyRequest<{ Params: { scope: string; luid: string }; Querystring: HistoryQuery }>;

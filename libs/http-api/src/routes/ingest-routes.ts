@@ -1,7 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { s } from '../schema';
 import { decodeAgentMessage } from '@ifreg/contracts';
-import { OutcomeTimeoutError, type Outcome } from '@ifreg/messaging';
+import { OutcomeTimeoutError } from '@ifreg/messaging';
+import { type Outcome } from '@ifreg/ports';
 import type { HttpApiDeps, IngestDeps } from '../deps';
 import type { HttpApp } from '../app';
 import { errorSchema, sendError } from '../errors';

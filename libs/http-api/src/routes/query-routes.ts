@@ -1,12 +1,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { s } from '../schema';
+import { Scope, s } from '../schema';
 import type { InterfaceView, ScopeView } from '@ifreg/domain';
 import { PositionTimeoutError, SerializedLists, findByLuid, listInterfaces, pageScopes, scopeAsOf } from '@ifreg/query';
 import type { HttpApiDeps } from '../deps';
 import type { HttpApp } from '../app';
 import { errorSchema, sendError } from '../errors';
 
-export const Scope = s.string({ pattern: '^[A-Za-z0-9._-]{1,64}$', description: 'host id, 1-64 of [A-Za-z0-9._-]' });
 export const ReadOptions = {
   minPosition: s.integer({ minimum: 0, description: 'wait until the read model reached this store position' }),
   timeoutMs: s.integer({ minimum: 0, maximum: 60000, description: 'bound of the minPosition wait (default 5000)' }),

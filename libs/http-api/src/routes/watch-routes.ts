@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { HttpApiDeps } from '../deps';
 import type { HttpApp } from '../app';
 import { errorSchema, sendError } from '../errors';
-import { s } from '../schema';
+import { Scope, s } from '../schema';
 import { WatchHub } from '../watch/watch-hub';
 import { registerWatchMetrics } from '../watch/watch-metrics';
 import { defaultWatchSettings } from '../watch/watch-settings';
@@ -32,7 +32,7 @@ export function registerWatchRoutes(app: HttpApp, deps: HttpApiDeps): void {
         tags: ['interfaces'],
         summary: 'Server-sent events of changes: registered, deregistered, failed, reset',
         querystring: s.object({
-          scope: s.string({ pattern: '^[A-Za-z0-9._-]{1,64}$', description: 'one scope; all scopes when absent' }),
+          scope: { ...Scope, description: 'one scope; all scopes when absent' },
           from: s.integer({ minimum: 0, description: 'deliver changes after this position (Last-Event-ID wins)' }),
         }),
         headers: s.object({ 'last-event-id': s.string({ pattern: '^[0-9]{1,15}$' }) }, [], { additionalProperties: true }),

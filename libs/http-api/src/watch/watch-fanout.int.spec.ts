@@ -1,5 +1,5 @@
 import { SqliteEventStore } from '@ifreg/event-store';
-import { Recorder, until, WatchServer, Watcher, type Frame } from './watch-test-support';
+import { Recorder, until, WatchServer, Watcher, type Frame } from '../testing/watch-test-support';
 
 /*
  * Many watchers of many scopes on one real server (fastify on a socket, one client socket

@@ -1,6 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { SqliteEventStore } from '@ifreg/event-store';
-import { Recorder, until, WatchServer, Watcher } from './watch-test-support';
+import { Recorder, until, WatchServer, Watcher } from '../testing/watch-test-support';
 
 /* The limits of GET /v1/watch on a real server: how many streams, how far behind, heartbeats. */
 

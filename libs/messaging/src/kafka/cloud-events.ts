@@ -1,4 +1,4 @@
-import type { OutboundMessage } from '../port';
+import type { OutboundMessage } from '@ifreg/ports';
 
 /**
  * CloudEvents Kafka binding, binary mode: the attributes travel as `ce_*` headers and the

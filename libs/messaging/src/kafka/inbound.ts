@@ -1,5 +1,5 @@
 import type { IHeaders, KafkaMessage } from 'kafkajs';
-import type { InboundMessage } from '../port';
+import type { InboundMessage } from '@ifreg/ports';
 
 /** A Kafka record as the port hands it on: raw bytes, string headers, where it came from. */
 export function toInbound(topic: string, partition: number, message: KafkaMessage): InboundMessage {

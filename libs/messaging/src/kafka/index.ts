@@ -1,4 +1,5 @@
 export * from './kafka-config';
+export * from './kafka-env';
 export * from './topics';
 export * from './cloud-events';
 export * from './inbound';

@@ -1,6 +1,6 @@
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from '@ifreg/platform';
-import type { AgentMessageConsumer, BatchHandler } from '../port';
+import type { AgentMessageConsumer, BatchHandler } from '@ifreg/ports';
 import { toInbound } from './inbound';
 
 export interface KafkaAgentConsumerOptions {

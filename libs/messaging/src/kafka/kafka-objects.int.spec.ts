@@ -3,8 +3,9 @@ import type { Admin } from 'kafkajs';
 import type { ObjectReply, ObjectRequest } from '@ifreg/contracts';
 import type { RegistryEvent } from '@ifreg/domain';
 import { createLogger, createMetricsRegistry } from '@ifreg/platform';
+import { waitFor } from '@ifreg/testing';
 import { ObjectBroker, ObjectTimeoutError, type ObjectRequestDraft } from '../objects/object-broker';
-import type { Outcome } from '../port';
+import type { Outcome } from '@ifreg/ports';
 import { createKafka, kafkaSettings } from './kafka-config';
 import { KafkaObjectRoute } from './kafka-object-route';
 import { KafkaOutcomeSource } from './kafka-outcome-source';
@@ -48,14 +49,6 @@ async function newTopic(partitions = 6): Promise<string> {
   const topic = `ifreg-objects-test-${randomUUID()}`;
   await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions }] });
   return topic;
-}
-
-async function waitFor(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 const draft = (scope: string, providerIfContext = 'linux:v0:ifindex=7'): ObjectRequestDraft => ({

@@ -1,7 +1,7 @@
 import type { Kafka, KafkaMessage } from 'kafkajs';
-import type { RegistryEvent } from '@ifreg/domain';
+import { isRegistryEvent } from '@ifreg/contracts';
 import type { Logger } from '@ifreg/platform';
-import type { Outcome, OutcomeSource } from '../port';
+import type { Outcome, OutcomeSource } from '@ifreg/ports';
 import { KafkaPartitionReader } from './partition-reader';
 
 export interface KafkaOutcomeSourceOptions {
@@ -87,10 +87,8 @@ export class KafkaOutcomeSource implements OutcomeSource {
   private read(message: KafkaMessage): Outcome | undefined {
     try {
       const { position, ...event } = JSON.parse(message.value?.toString('utf8') ?? 'null') as Record<string, unknown>;
-      if (typeof position !== 'number' || typeof event['type'] !== 'string' || typeof event['causationId'] !== 'string') return undefined;
-      const scope = message.key?.toString('utf8') ?? event['scope'];
-      if (typeof scope !== 'string') return undefined;
-      return { scope, event: event as unknown as RegistryEvent, position };
+      if (typeof position !== 'number' || !isRegistryEvent(event)) return undefined;
+      return { scope: message.key?.toString('utf8') ?? event.scope, event, position };
     } catch {
       return undefined;
     }

@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
-import type { DeadLetter, DeadLetterPublisher, InboundMessage, Outcome, OutcomePublisher } from '../port';
+import type { DeadLetter, DeadLetterPublisher, InboundMessage, Outcome, OutcomePublisher } from '@ifreg/ports';
 import { CE_SPECVERSION } from './cloud-events';
 import { KafkaSender, type Sender } from './kafka-sender';
 

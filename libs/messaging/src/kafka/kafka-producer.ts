@@ -1,5 +1,5 @@
 import type { Kafka } from 'kafkajs';
-import type { AgentMessageProducer, OutboundMessage } from '../port';
+import type { AgentMessageProducer, OutboundMessage } from '@ifreg/ports';
 import { agentMessageHeaders } from './cloud-events';
 import { KafkaSender } from './kafka-sender';
 

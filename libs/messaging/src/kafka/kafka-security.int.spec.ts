@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type TLSSocket } from 'node:tls';
 import { createLogger, parseConfig } from '@ifreg/platform';
-import { kafkaEnvSchema, kafkaSettingsFromEnv } from '../kafka-env';
+import { kafkaEnvSchema, kafkaSettingsFromEnv } from './kafka-env';
 import { createKafka } from './kafka-config';
 
 /**

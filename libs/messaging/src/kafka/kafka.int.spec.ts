@@ -2,8 +2,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Admin, KafkaMessage } from 'kafkajs';
 import type { RegistryEvent } from '@ifreg/domain';
 import { createLogger } from '@ifreg/platform';
+import { waitFor } from '@ifreg/testing';
 import { OutcomeWaiter } from '../outcome-waiter';
-import type { InboundMessage, Outcome } from '../port';
+import type { InboundMessage, Outcome } from '@ifreg/ports';
 import { createKafka, kafkaSettings } from './kafka-config';
 import { KafkaAgentConsumer, type KafkaAgentConsumerOptions } from './kafka-consumer';
 import { KafkaOutcomeSource } from './kafka-outcome-source';
@@ -18,17 +19,7 @@ const describeKafka = brokers.length > 0 ? describe : describe.skip;
 const log = createLogger({ name: 'kafka-int', level: process.env.LOG_LEVEL ?? 'silent' });
 const kafka = createKafka(kafkaSettings({ brokers, clientId: 'ifreg-kafka-int' }), log);
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const fresh = (name: string): string => `${name}-${randomUUID()}`;
-
-/** Polls until `predicate` holds; fails after `timeoutMs` instead of hanging the suite. */
-async function waitFor(predicate: () => boolean | Promise<boolean>, timeoutMs = 15_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 /** `promise`, or a rejection after `timeoutMs`; the timer is cleared so it cannot keep jest alive. */
 async function within<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {

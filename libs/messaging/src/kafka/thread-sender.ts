@@ -63,9 +63,8 @@ export class ThreadSendError extends Error {
 }
 
 /**
- * A KafkaSender in a worker thread. kafkajs encodes records in JavaScript, ~17 µs of CPU
- * per 600-byte record plus ~2 µs per header (measured on the 2-core bench machine): as much
- * as the store append of the event itself. Here it runs beside the registrar's decisions
+ * A KafkaSender in a worker thread. kafkajs encodes records in JavaScript, as much CPU per
+ * record as the store append of the event itself (services/bench/README.md). Here it runs beside the registrar's decisions
  * instead of between them; the registrar only clones the records' strings across.
  * Same contract as KafkaSender: send resolves once every record is acknowledged.
  */

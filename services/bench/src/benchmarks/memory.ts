@@ -5,8 +5,7 @@ import type { Figure } from '../measure';
 import type { BenchContext } from '../context';
 import { bareServerMain } from '../support/paths';
 import { startQueryService } from '../support/query-service';
-import { ServiceProcess } from '../support/service-process';
-import { sleep } from '../support/wait';
+import { ServiceProcess, sleep } from '@ifreg/testing';
 
 const PER_SCOPE = 65_535;
 
@@ -107,8 +106,8 @@ async function atZero(ctx: BenchContext): Promise<Figure[]> {
     await bare.waitForLog('bare server listening', 30_000);
     for (let r = 0; r < ctx.repeats.repeats; r++) {
       await sleep(200);
-      rss.query.push(service.rssBytes() / 2 ** 20);
-      rss.bare.push(bare.rssBytes() / 2 ** 20);
+      rss.query.push((service.rssBytes() ?? Number.NaN) / 2 ** 20);
+      rss.bare.push((bare.rssBytes() ?? Number.NaN) / 2 ** 20);
     }
   } finally {
     await bare.stop();

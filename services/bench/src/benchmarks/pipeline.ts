@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { Client } from 'pg';
-import type { EventData } from '@ifreg/event-store';
+import type { EventData } from '@ifreg/ports';
 import { perSecond, repeat, summarize, type Figure } from '../measure';
 import { capped, type BenchContext } from '../context';
 import { RawConsumer, benchKafka, connectedProducer, createTopics, produce, sustainedRate } from '../support/kafka-load';
@@ -13,9 +13,8 @@ import { serviceMain } from '../support/paths';
 import { createRawEventsTable, dropSchema, freshSchema, postgresUnavailable, postgresUrl } from '../support/postgres';
 import { getJson, startQueryService } from '../support/query-service';
 import { ScopeRecorder, detectionJson } from '../support/registry-events';
-import { ServiceProcess } from '../support/service-process';
 import { percentilePerSlice } from '../support/stats';
-import { sleep, waitUntil } from '../support/wait';
+import { ServiceProcess, sleep, waitFor } from '@ifreg/testing';
 import { WatchStream } from '../support/watch-stream';
 
 /** Detections per throughput repetition, over SCOPES scopes (keys), preloaded on the topic. */
@@ -102,7 +101,7 @@ function detections(rig: Rig, count: number, run: string): { ids: number[]; mess
 }
 
 async function waitSeen(rig: Rig, target: number, timeoutMs: number, what: string): Promise<void> {
-  await waitUntil(() => rig.seen >= target || rig.failed > 0, timeoutMs, () => `${what}: ${rig.seen} of ${target} registrations shown`, 10);
+  await waitFor(() => rig.seen >= target || rig.failed > 0, timeoutMs, () => `${what}: ${rig.seen} of ${target} registrations shown`, 10);
   if (rig.failed > 0) throw new Error(`${rig.failed} detections failed in the pipeline (RegistrationFailed); expected none`);
 }
 
@@ -234,7 +233,7 @@ async function latencyRun(rig: Rig, rate: number): Promise<Latencies> {
   const { registrar, url } = await startRegistrar(rig, topics);
   const { ids, messages } = detections(rig, Math.ceil(rate * LATENCY_SECONDS), run);
   try {
-    await waitUntil(async () => (await fetch(`${url}/readyz`)).ok, 30_000, () => 'the registrar to join its group', 50);
+    await waitFor(async () => (await fetch(`${url}/readyz`)).ok, 30_000, () => 'the registrar to join its group', 50);
     // Sends what is due every few milliseconds, so the offered rate holds even when a send is slow.
     const started = performance.now();
     for (let sent = 0; sent < ids.length; await sleep(5)) {
@@ -245,7 +244,7 @@ async function latencyRun(rig: Rig, rate: number): Promise<Latencies> {
       await produce(rig.producer, topics.agentMessages, messages.slice(sent, due));
       sent = due;
     }
-    await waitUntil(() => ids.every((id) => (rig.seenAt[id] ?? 0) > 0) || rig.failed > 0, 60_000, () => 'the offered detections on the watch stream', 20);
+    await waitFor(() => ids.every((id) => (rig.seenAt[id] ?? 0) > 0) || rig.failed > 0, 60_000, () => 'the offered detections on the watch stream', 20);
     if (rig.failed > 0) throw new Error(`${rig.failed} detections failed in the pipeline (RegistrationFailed); expected none`);
     await raw.received(ids.length);
   } finally {

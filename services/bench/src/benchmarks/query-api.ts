@@ -1,13 +1,14 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { NO_STREAM, SqliteEventStore } from '@ifreg/event-store';
+import { SqliteEventStore } from '@ifreg/event-store';
+import { NO_STREAM } from '@ifreg/ports';
 import { repeat, type Figure } from '../measure';
 import { capped, type BenchContext } from '../context';
 import { bareServerMain } from '../support/paths';
 import { getJson, startQueryService } from '../support/query-service';
 import { registrations, sequentialIds } from '../support/registry-events';
-import { ServiceProcess } from '../support/service-process';
+import { ServiceProcess } from '@ifreg/testing';
 import { percentile, sortedCopy } from '../support/stats';
 
 const SCOPE = 'bench';

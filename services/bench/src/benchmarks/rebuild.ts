@@ -1,11 +1,12 @@
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
-import { NO_STREAM, SqliteEventStore } from '@ifreg/event-store';
+import { SqliteEventStore } from '@ifreg/event-store';
+import { NO_STREAM } from '@ifreg/ports';
 import { perSecond, repeat, type Figure } from '../measure';
 import { capped, type BenchContext } from '../context';
 import { getJson, startQueryService } from '../support/query-service';
 import { churn, sequentialIds } from '../support/registry-events';
-import { sleep } from '../support/wait';
+import { sleep } from '@ifreg/testing';
 
 const EVENTS = 1_000_000;
 const SCOPES = 64;
@@ -105,7 +106,7 @@ export async function rebuildBenchmark(ctx: BenchContext): Promise<Figure[]> {
       raw.push(await readAllRate(path));
       return 0;
     }, plan);
-    ctx.log(`rebuild: query service RSS after the rebuilds ${(service.rssBytes() / 2 ** 20).toFixed(0)} MiB`);
+    ctx.log(`rebuild: query service RSS after the rebuilds ${((service.rssBytes() ?? Number.NaN) / 2 ** 20).toFixed(0)} MiB`);
   } finally {
     await service.stop();
   }

@@ -1,5 +1,6 @@
 import { Client } from 'pg';
-import { NO_STREAM, PostgresEventStore } from '@ifreg/event-store';
+import { PostgresEventStore } from '@ifreg/event-store';
+import { NO_STREAM } from '@ifreg/ports';
 import { perSecond, repeat, type Figure } from '../measure';
 import type { BenchContext } from '../context';
 import { STORE_BATCH as BATCH, STORE_EVENTS as EVENTS, STORE_STREAMS as STREAMS, storeSampleEvents as eventsFor } from '../support/store-sample';

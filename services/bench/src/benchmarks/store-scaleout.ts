@@ -1,5 +1,6 @@
 import { Client } from 'pg';
-import { NO_STREAM, PostgresEventStore } from '@ifreg/event-store';
+import { PostgresEventStore } from '@ifreg/event-store';
+import { NO_STREAM } from '@ifreg/ports';
 import { capped, type BenchContext } from '../context';
 import { perSecond, repeat, type Figure } from '../measure';
 import { createRawEventsTable, dropSchema, freshSchema, postgresUnavailable, postgresUrl } from '../support/postgres';

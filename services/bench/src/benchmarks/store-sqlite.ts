@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { NO_STREAM, SqliteEventStore, type EventData } from '@ifreg/event-store';
+import { SqliteEventStore } from '@ifreg/event-store';
+import { NO_STREAM, type EventData } from '@ifreg/ports';
 import { perSecond, repeat, type Figure } from '../measure';
 import type { BenchContext } from '../context';
 import { STORE_BATCH as BATCH, STORE_EVENTS as EVENTS, STORE_STREAMS as STREAMS, storeSampleEvents as eventsFor } from '../support/store-sample';

@@ -4,7 +4,7 @@ import type { Figure } from '../measure';
 import type { BenchContext } from '../context';
 import { bareWatchServerMain, serviceMain, watchLoadMain } from '../support/paths';
 import { dropSchema, freshSchema, postgresUnavailable, postgresUrl } from '../support/postgres';
-import { ServiceProcess } from '../support/service-process';
+import { ServiceProcess } from '@ifreg/testing';
 import type { LoopDelay } from '../support/loop-delay';
 import type { Timings, WatchLoadPlan, WatchLoadResult } from '../support/watch-load-plan';
 
@@ -63,7 +63,7 @@ async function restartable(service: 'query' | 'all-in-one', env: Record<string, 
       await current.stop();
       current = (await start(service, serviceMain(service), settings, ready, ctx)).process;
     },
-    stop: () => current.stop(),
+    stop: async () => void (await current.stop()),
   };
 }
 
@@ -90,7 +90,7 @@ async function queryOverPostgres(ctx: BenchContext, schema: string): Promise<Tar
 async function bare(ctx: BenchContext): Promise<Target> {
   const { process, entry } = await start('bare-watch', bareWatchServerMain, {}, 'bare watch server listening', ctx);
   const url = String(entry['url']);
-  return { watchUrl: url, postUrl: url, server: () => process, stop: () => process.stop() };
+  return { watchUrl: url, postUrl: url, server: () => process, stop: async () => void (await process.stop()) };
 }
 
 /** Runs the load client against a target; restarts the target when the client is ready for it. */

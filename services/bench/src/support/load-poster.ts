@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { AT, interfaceInfo } from './registry-events';
-import { sleep } from './wait';
+import { sleep } from '@ifreg/testing';
 
 /** What one POST /v1/messages answered. */
 export interface Posted {

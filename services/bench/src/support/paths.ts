@@ -1,10 +1,8 @@
 import { join } from 'node:path';
+import { ROOT } from '@ifreg/testing';
 
-/** The repository root, from services/bench/dist/<dir>/ (built) or services/bench/src/<dir>/. */
-export const ROOT = join(__dirname, '..', '..', '..', '..');
-
-/** A built service's entry point (npm run bench builds everything first). */
-export const serviceMain = (service: 'registrar' | 'query' | 'all-in-one'): string => join(ROOT, 'services', service, 'dist', 'main.js');
+// A built service's entry point is @ifreg/testing's serviceMain (npm run bench builds everything first).
+export { ROOT, serviceMain } from '@ifreg/testing';
 
 /** The bare fastify server the query API is compared with (services/bench/src/bare-server.ts). */
 export const bareServerMain = join(ROOT, 'services', 'bench', 'dist', 'bare-server.js');

@@ -1,4 +1,4 @@
-import { ServiceProcess } from './service-process';
+import { ServiceProcess } from '@ifreg/testing';
 import { serviceMain } from './paths';
 
 /** A query service process on a store, ready once it has folded the store's history in. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { decide, evolve, initialState, type NetIfInformationInput, type RegistrarMessage, type RegistryState } from '@ifreg/domain';
-import type { EventData } from '@ifreg/event-store';
+import type { EventData } from '@ifreg/ports';
 
 export const AT = '2026-11-24T12:00:00.000Z';
 

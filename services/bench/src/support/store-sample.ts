@@ -1,4 +1,4 @@
-import type { EventData } from '@ifreg/event-store';
+import type { EventData } from '@ifreg/ports';
 
 /** The store benchmarks' workload: 100,000 events over 10 streams, appended 1,000 at a time. */
 export const STORE_EVENTS = 100_000;

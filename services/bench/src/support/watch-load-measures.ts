@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { slicedPercentiles, type Arrivals } from './arrivals';
 import type { LoadPoster } from './load-poster';
 import type { LoadWatcher } from './load-watcher';
-import { sleep } from './wait';
+import { sleep } from '@ifreg/testing';
 import type { Timings } from './watch-load-plan';
 
 /** POST latencies, delivery latencies (from the POST's answer) and fan-out spreads of seqs [first, end), in slices. */

@@ -1,17 +1,19 @@
 import type { Command } from 'commander';
+import { backoffDelay, pause } from '@ifreg/platform';
 import type { Change } from '../api';
 import { integer, scope } from '../args';
 import { contextOf, type Context, type Io } from '../context';
 import { HttpError, UnreachableError } from '../errors';
 import { changeLine } from '../format';
-import { SseParser } from '../sse';
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
 
 interface WatchOptions {
   readonly from?: number;
   readonly maxEvents?: number;
 }
 
-const RECONNECT_MS = [500, 1000, 2000, 5000];
+/** Reconnections: 0.5 s, doubling up to 5 s. */
+const RECONNECT = { minMs: 500, maxMs: 5000 };
 
 /** watch: follows GET /v1/watch (server-sent events) until Ctrl-C or --max-events. */
 export function registerWatchCommand(program: Command, io: Io): void {
@@ -48,12 +50,13 @@ async function follow(ctx: Context, scope: string | undefined, o: WatchOptions):
         if (stop.signal.aborted) return;
         // Only a service that went away after we followed it is waited for.
         if (!connected || !(error instanceof UnreachableError)) throw error;
-        await pause(RECONNECT_MS[Math.min(failures++, RECONNECT_MS.length - 1)] ?? 5000, stop.signal);
+        await pause(backoffDelay(failures++, RECONNECT), stop.signal);
         continue;
       }
       connected = true;
       failures = 0;
-      const parser = new SseParser();
+      const events: EventSourceMessage[] = [];
+      const parser = createParser({ onEvent: (event) => events.push(event) });
       const decoder = new TextDecoder();
       const reader = response.body?.getReader();
       if (!reader) return;
@@ -61,7 +64,8 @@ async function follow(ctx: Context, scope: string | undefined, o: WatchOptions):
         for (;;) {
           const { done, value } = (await reader.read()) as { done: boolean; value?: Uint8Array };
           if (done) break;
-          for (const event of parser.push(decoder.decode(value, { stream: true }))) {
+          parser.feed(decoder.decode(value, { stream: true }));
+          for (const event of events.splice(0)) {
             if (event.id !== undefined) lastId = event.id;
             const change = JSON.parse(event.data) as Change;
             ctx.io.out(ctx.json ? JSON.stringify(change) : changeLine(change));
@@ -76,20 +80,10 @@ async function follow(ctx: Context, scope: string | undefined, o: WatchOptions):
       }
       if (stop.signal.aborted) return;
       ctx.io.err(`ifreg: the watch stream ended; reconnecting${lastId === undefined ? '' : ` after position ${lastId}`}`);
-      await pause(RECONNECT_MS[0] ?? 500, stop.signal);
+      await pause(RECONNECT.minMs, stop.signal);
     }
   } finally {
     ctx.io.interrupted.removeEventListener('abort', onInterrupt);
     stop.abort();
   }
-}
-
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
-  });
 }

@@ -1,4 +1,4 @@
-import type { AllHandler, AppendResult, EventData, EventStore, ExpectedRevision, RecordedEvent, SubscribeOptions, Subscription } from '@ifreg/event-store';
+import type { AllHandler, AppendResult, EventData, EventStore, ExpectedRevision, RecordedEvent, SubscribeOptions, Subscription } from '@ifreg/ports';
 
 class InjectedTransientFailure extends Error {
   constructor(stream: string) {

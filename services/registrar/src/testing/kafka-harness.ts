@@ -1,13 +1,14 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { Kafka } from 'kafkajs';
-import { SqliteEventStore, type RecordedEvent } from '@ifreg/event-store';
-import { KafkaAgentProducer, KafkaOutcomeSource, ensureTopics, type Outcome } from '@ifreg/messaging';
+import { SqliteEventStore } from '@ifreg/event-store';
+import { type RecordedEvent } from '@ifreg/ports';
+import { KafkaAgentProducer, KafkaOutcomeSource, ensureTopics } from '@ifreg/messaging';
+import { type Outcome } from '@ifreg/ports';
 import type { Logger } from '@ifreg/platform';
+import { Cleanup, ServiceProcess, sleep, tempDir, waitFor } from '@ifreg/testing';
 
 /*
  * Test support for the registrar's integration specs against a real broker
@@ -15,35 +16,7 @@ import type { Logger } from '@ifreg/platform';
  */
 
 export const brokers = (): string[] => process.env['KAFKA_BROKERS']?.split(',').filter(Boolean) ?? [];
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls until `predicate` holds; fails after `timeoutMs`, saying what it waited for and how far it got. */
-export async function waitFor(predicate: () => boolean | Promise<boolean>, timeoutMs: number, what: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what()}`);
-    await sleep(25);
-  }
-}
-
-/** Everything a test opened, closed in reverse order after it (even when it failed). */
-export class Cleanup {
-  private readonly steps: (() => Promise<void> | void)[] = [];
-
-  add<T>(thing: T, close: (thing: T) => Promise<void> | void): T {
-    this.steps.push(() => close(thing));
-    return thing;
-  }
-
-  async run(): Promise<void> {
-    for (const step of this.steps.splice(0).reverse()) await step();
-  }
-}
-
-/** A temporary directory removed by `cleanup`. */
-export function tempDir(cleanup: Cleanup): string {
-  return cleanup.add(mkdtempSync(join(tmpdir(), 'ifreg-registrar-int-')), (dir) => rmSync(dir, { recursive: true, force: true }));
-}
+export { Cleanup, sleep, tempDir, waitFor };
 
 /** The registrar's environment with fresh topics, group and SQLite file; `overrides` win. */
 export function registrarEnv(dir: string, overrides: Record<string, string> = {}): Record<string, string> {
@@ -176,57 +149,13 @@ export function kcat(args: readonly string[], input: string): Promise<void> {
 }
 
 /** The real registrar process (services/registrar/dist/main.js; build it first). */
-export class RegistrarProcess {
-  /** Its JSON log lines (stdout) and stderr lines, for assertions and diagnostics. */
-  readonly lines: string[] = [];
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  private readonly child: ChildProcess;
-
+export class RegistrarProcess extends ServiceProcess {
   constructor(root: string, env: Record<string, string>) {
-    this.child = spawn(process.execPath, [join(root, 'services', 'registrar', 'dist', 'main.js')], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
-    for (const stream of [this.child.stdout, this.child.stderr]) if (stream) createInterface({ input: stream }).on('line', (line) => this.lines.push(line));
-  }
-
-  get running(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  /** Parsed JSON log lines with the given msg. */
-  logged(msg: string): Record<string, unknown>[] {
-    return this.lines.flatMap((line) => {
-      if (!line.startsWith('{')) return [];
-      const entry = JSON.parse(line) as Record<string, unknown>;
-      return entry['msg'] === msg ? [entry] : [];
-    });
+    super('registrar', join(root, 'services', 'registrar', 'dist', 'main.js'), { env });
   }
 
   /** Waits for 'registrar started' (needs IFREG_LOG_LEVEL info or lower) and answers its ops URL. */
   async started(timeoutMs: number): Promise<string> {
-    await waitFor(() => this.logged('registrar started').length > 0 || !this.running, timeoutMs, () => `the registrar to start; output:\n${this.tail()}`);
-    if (!this.running) throw new Error(`the registrar exited during start-up; output:\n${this.tail()}`);
-    return String(this.logged('registrar started')[0]?.['url']);
-  }
-
-  kill(signal: NodeJS.Signals): void {
-    if (this.running) this.child.kill(signal);
-  }
-
-  /** SIGTERM, then SIGKILL if it is not gone within `graceMs`; answers how it ended. */
-  async stop(graceMs = 10_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-    this.kill('SIGTERM');
-    const timer = setTimeout(() => this.kill('SIGKILL'), graceMs);
-    try {
-      return await this.exited;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  tail(lines = 30): string {
-    return this.lines.slice(-lines).join('\n');
+    return String((await this.waitForLog('registrar started', timeoutMs))['url']);
   }
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConfigError, env, readableFile, secretSetting } from '@ifreg/platform';
-import { defaultKafkaTopics, kafkaSettings, type KafkaSasl, type KafkaSettings, type KafkaTls } from './kafka/kafka-config';
+import { defaultKafkaTopics, kafkaSettings, type KafkaSasl, type KafkaSettings, type KafkaTls } from './kafka-config';
 
 const topic = (fallback: string) => z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a valid Kafka topic name').default(fallback);
 

@@ -1,6 +1,6 @@
 import { IFF_PROMISC, IFF_UP, LinkCommandError, readLinkState, runIp, type LinkState } from '@ifreg/host-interfaces';
 import { oidDefinition, oidLabel } from '@ifreg/domain';
-import type { ObjectAnswer, ObjectHandlers, ObjectQuery, ObjectSet } from '../objects/object-handlers';
+import type { ObjectAnswer, ObjectHandlers, ObjectQuery, ObjectSet } from '@ifreg/agent-sdk';
 
 export interface LinuxObjectsOptions {
   /** Where interfaces are read from (default /sys/class/net). */

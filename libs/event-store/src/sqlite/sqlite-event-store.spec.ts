@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NO_STREAM, type RecordedEvent } from './port';
+import { NO_STREAM, type RecordedEvent } from '@ifreg/ports';
 import { SqliteEventStore } from './sqlite-event-store';
-import { eventStoreContract, makeEvents, waitFor } from './testing';
+import { eventStoreContract, makeEvents, waitFor } from '@ifreg/testing';
 
 let dir: string;
 let files = 0;

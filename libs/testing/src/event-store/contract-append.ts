@@ -1,6 +1,6 @@
 /// <reference types="jest" />
 import { makeEvents, range, type StoreFixture } from './contract-fixture';
-import { ANY, ConcurrencyError, DuplicateEventsError, NO_STREAM, type EventData, type EventStore } from './port';
+import { ANY, ConcurrencyError, DuplicateEventsError, NO_STREAM, type EventData, type EventStore } from '@ifreg/ports';
 
 async function appendWithRetry(store: EventStore, stream: string, event: EventData, onConflict: () => void): Promise<void> {
   for (let attempt = 0; attempt < 100; attempt++) {

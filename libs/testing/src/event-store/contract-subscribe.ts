@@ -1,6 +1,7 @@
 /// <reference types="jest" />
-import { makeEvents, range, sleep, waitFor, type StoreFixture } from './contract-fixture';
-import { ANY, NO_STREAM, type RecordedEvent } from './port';
+import { sleep, waitFor } from '../wait';
+import { makeEvents, range, type StoreFixture } from './contract-fixture';
+import { ANY, NO_STREAM, type RecordedEvent } from '@ifreg/ports';
 
 const positions = (events: readonly RecordedEvent[]): number[] => events.map((e) => e.position);
 

@@ -5,7 +5,7 @@ import {
 } from '@eventstore/db-client';
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import type { EsdbClient } from './client';
+import type { EsdbClient } from '@ifreg/event-store';
 
 /**
  * Test support, not a server: an in-memory stand-in for the calls EventStoreDbEventStore

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, parseConfig } from '@ifreg/platform';
 import { kafkaEnvSchema, kafkaSettingsFromEnv } from './kafka-env';
-import { kafkaSecurityOptions } from './kafka/kafka-config';
+import { kafkaSecurityOptions } from './kafka-config';
 
 const dir = mkdtempSync(join(tmpdir(), 'ifreg-kafka-env-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,8 +1,7 @@
-import { RegistrationError } from '../errors';
-import type { Provider } from '../provider';
+import { RegistrationError, type Provider } from '@ifreg/agent-sdk';
 import { luidName, type NetLuid } from '@ifreg/domain';
 import { readBootId, readMachineId, type HostInterface } from '@ifreg/host-interfaces';
-import type { Logger } from '@ifreg/platform';
+import { backoffDelay, type Logger } from '@ifreg/platform';
 import { scanHost } from './host-scan';
 
 export interface LinuxAgentOptions {
@@ -236,7 +235,7 @@ export class LinuxAgent {
 
   private backOff(name: string): number {
     const attempts = (this.retries.get(name)?.attempts ?? 0) + 1;
-    const delayMs = Math.min(this.options.pollMs * 2 ** (attempts - 1), MAX_RETRY_DELAY_MS);
+    const delayMs = backoffDelay(attempts - 1, { minMs: this.options.pollMs, maxMs: MAX_RETRY_DELAY_MS });
     this.retries.set(name, { attempts, notBefore: Date.now() + delayMs });
     return delayMs;
   }

@@ -2,13 +2,13 @@ import Database from 'better-sqlite3';
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { OpenSubscriptions } from './catch-up-subscription';
-import { AppendQueue, type GroupAnswer, type GroupAppend } from './group-commit';
+import { OpenSubscriptions } from '../catch-up-subscription';
+import { AppendQueue, type GroupAnswer, type GroupAppend } from '../group-commit';
 import {
   ANY, ConcurrencyError, DuplicateEventsError, NO_STREAM,
   type AllHandler, type AppendResult, type EventData, type EventStore, type ExpectedRevision,
   type RecordedEvent, type SubscribeOptions, type Subscription,
-} from './port';
+} from '@ifreg/ports';
 import { SCHEMA, toRecordedEvent, type EventRow } from './sqlite-schema';
 
 export interface SqliteEventStoreOptions {

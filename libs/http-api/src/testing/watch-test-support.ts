@@ -1,10 +1,12 @@
 import { get, type ClientRequest, type IncomingMessage } from 'node:http';
 import { completeInfo, type RegistryEvent } from '@ifreg/domain';
-import { ANY, SqliteEventStore } from '@ifreg/event-store';
+import { SqliteEventStore } from '@ifreg/event-store';
+import { ANY } from '@ifreg/ports';
 import { createLogger, createMetricsRegistry } from '@ifreg/platform';
 import { ReadModelService } from '@ifreg/query';
+import { sseReader, waitFor } from '@ifreg/testing';
 import { buildHttpApi, type HttpApp } from '../app';
-import { defaultWatchSettings, type WatchSettings } from './watch-settings';
+import { defaultWatchSettings, type WatchSettings } from '../watch/watch-settings';
 
 /*
  * Test support for the watch specs (not exported from index.ts): the HTTP API on a real
@@ -76,7 +78,10 @@ export class Watcher {
   ended = false;
   private readonly request: ClientRequest;
   private response: IncomingMessage | undefined;
-  private buffer = '';
+  private readonly read = sseReader(
+    (event) => this.frames.push({ id: Number(event.id), event: event.event ?? 'message', scope: (JSON.parse(event.data) as { scope: string }).scope }),
+    (comment) => this.comments.push(comment.trim()),
+  );
   /** Status and content type once answered; the JSON body of a refusal. */
   readonly answered: Promise<{ status: number; type: string | undefined; body?: { error: string; reason: string } }>;
 
@@ -111,31 +116,7 @@ export class Watcher {
     this.request.destroy();
   }
 
-  private read(chunk: string): void {
-    this.buffer += chunk;
-    let end = this.buffer.indexOf('\n\n');
-    while (end >= 0) {
-      this.block(this.buffer.slice(0, end));
-      this.buffer = this.buffer.slice(end + 2);
-      end = this.buffer.indexOf('\n\n');
-    }
-  }
-
-  private block(block: string): void {
-    if (block.startsWith(':')) {
-      this.comments.push(block.slice(1).trim());
-      return;
-    }
-    const field = (name: string): string => block.split('\n').find((l) => l.startsWith(`${name}: `))?.slice(name.length + 2) ?? '';
-    this.frames.push({ id: Number(field('id')), event: field('event'), scope: (JSON.parse(field('data')) as { scope: string }).scope });
-  }
 }
 
-/** Polls `probe` until it holds; fails after `timeoutMs` saying what it waited for. */
-export async function until(what: () => string, probe: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what()}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+/** Polls `probe` until it holds (20 s at most), saying what it waited for. */
+export const until = (what: () => string, probe: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> => waitFor(probe, timeoutMs, what, 20);

@@ -1,4 +1,4 @@
-import type { RecordedEvent } from './port';
+import type { RecordedEvent } from '@ifreg/ports';
 
 // `position` is the rowid: AUTOINCREMENT never reuses a value, and a rolled-back append
 // also rolls back the counter, so positions stay gap-free.

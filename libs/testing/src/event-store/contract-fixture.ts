@@ -1,5 +1,5 @@
 /// <reference types="jest" />
-import type { EventData, EventStore, Subscription } from './port';
+import type { EventData, EventStore, Subscription } from '@ifreg/ports';
 
 /** Test support shared by the contract suites; not part of the production entry. */
 export type CreateStore = () => Promise<EventStore>;
@@ -43,17 +43,6 @@ export function makeEvents(prefix: string, count: number): EventData[] {
     data: { prefix, i },
     metadata: { causationId: `${prefix}-cause` },
   }));
-}
-
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls until `predicate` holds; fails after `timeoutMs` instead of hanging the suite. */
-export async function waitFor(predicate: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(5);
-  }
 }
 
 export const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);

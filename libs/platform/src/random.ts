@@ -1,12 +1,13 @@
 /**
  * A seeded pseudo-random source (sfc32, seeded through splitmix32): the same seed gives the
- * same simulation, message for message. Not for anything secret.
+ * same simulation or fault schedule, step for step. Not for anything secret.
  */
 export interface Random {
+  readonly seed: number;
   /** Uniform in [0, 1). */
   next(): number;
-  /** Uniform integer in [0, n). */
-  int(n: number): number;
+  /** Uniform integer in [min, max], both included. */
+  int(min: number, max: number): number;
   /** One element of a non-empty list. */
   pick<T>(list: readonly T[]): T;
   /** `count` random bytes as lower-case hex. */
@@ -38,11 +39,12 @@ export function seededRandom(seed: number): Random {
   // A few rounds first, as sfc32's authors advise, so close seeds diverge at once.
   for (let i = 0; i < 12; i++) next32();
   const random: Random = {
+    seed,
     next: () => next32() / 0x1_0000_0000,
-    int: (n) => Math.floor(random.next() * n),
+    int: (min, max) => min + Math.floor(random.next() * (max - min + 1)),
     pick: <T>(list: readonly T[]): T => {
       if (list.length === 0) throw new RangeError('pick from an empty list');
-      return list[random.int(list.length)] as T;
+      return list[random.int(0, list.length - 1)] as T;
     },
     hex: (count) => Array.from({ length: count }, () => (next32() & 0xff).toString(16).padStart(2, '0')).join(''),
   };

@@ -1,0 +1,2 @@
+export * from './linux-agent';
+export * from './linux-objects';
