@@ -5,3 +5,5 @@ export * from './lifecycle';
 export * from './ids';
 export * from './supported-node';
 export * from './node-flags';
+export * from './tracing';
+export * from './trace-context';

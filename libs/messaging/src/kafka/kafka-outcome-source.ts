@@ -90,9 +90,18 @@ export class KafkaOutcomeSource implements OutcomeSource {
       if (typeof position !== 'number' || typeof event['type'] !== 'string' || typeof event['causationId'] !== 'string') return undefined;
       const scope = message.key?.toString('utf8') ?? event['scope'];
       if (typeof scope !== 'string') return undefined;
-      return { scope, event: event as unknown as RegistryEvent, position };
+      const trace = traceOf(message);
+      return { scope, event: event as unknown as RegistryEvent, position, ...(trace ? { trace } : {}) };
     } catch {
       return undefined;
     }
   }
+}
+
+/** The W3C trace context an outcome record carries back (its registrar span), if any. */
+function traceOf({ headers }: KafkaMessage): Record<string, string> | undefined {
+  const traceparent = headers?.['traceparent'];
+  if (traceparent === undefined) return undefined;
+  const tracestate = headers?.['tracestate'];
+  return { traceparent: traceparent.toString(), ...(tracestate === undefined ? {} : { tracestate: tracestate.toString() }) };
 }
