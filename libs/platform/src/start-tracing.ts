@@ -15,9 +15,15 @@ export function startTracing(service: string, env: Readonly<Record<string, strin
   if (!tracingRequested(env)) return undefined;
   if (env['OTEL_TRACES_EXPORTER'] !== 'otlp') throw new ConfigError([`OTEL_TRACES_EXPORTER '${env['OTEL_TRACES_EXPORTER']}' is not supported: otlp, none or unset (no tracing)`]);
   const tracing = registerTracing(service, new OTLPTraceExporter(), env);
+  instrumentFastify(tracing);
+  process.once('beforeExit', () => void tracing.shutdown());
+  return tracing;
+}
+
+/** @fastify/otel on every fastify instance made from now on: a span per request, continuing its traceparent. */
+export function instrumentFastify(tracing: Tracing): { disable(): void } {
   const http = new FastifyOtelInstrumentation({ registerOnInitialization: true });
   http.setTracerProvider(tracing.provider);
   http.enable();
-  process.once('beforeExit', () => void tracing.shutdown());
-  return tracing;
+  return http;
 }

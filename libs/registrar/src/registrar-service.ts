@@ -128,6 +128,8 @@ export class RegistrarService {
 
   /** `fn` timed as a child span of `parent`. */
   private traced<T>(parent: Span, name: string, fn: () => T): T {
+    // An unsampled message still passes its context on, but makes no child spans.
+    if (!parent.isRecording()) return fn();
     const span = startChildSpan(this.tracer as Tracer, name, parent);
     try {
       return fn();
@@ -255,7 +257,7 @@ export class RegistrarService {
       this.count(decision.outcome, decision.events.length === 0);
     }
     const tracer = this.tracer;
-    const appendSpans = tracer && toAppend.length > 0 ? pending.flatMap((p) => (p.span ? [startChildSpan(tracer, 'store append', p.span, { attributes: { 'ifreg.stream': stream, 'ifreg.events': toAppend.length } })] : [])) : [];
+    const appendSpans = tracer && toAppend.length > 0 ? pending.flatMap((p) => (p.span?.isRecording() ? [startChildSpan(tracer, 'store append', p.span, { attributes: { 'ifreg.stream': stream, 'ifreg.events': toAppend.length } })] : [])) : [];
     let result: { nextExpectedRevision: number; position: number };
     try {
       result =

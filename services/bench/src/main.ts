@@ -11,6 +11,7 @@ import { memoryBenchmark } from './benchmarks/memory';
 import { sqliteStoreBenchmark } from './benchmarks/store-sqlite';
 import { postgresStoreBenchmark } from './benchmarks/store-postgres';
 import { pipelineBenchmark } from './benchmarks/pipeline';
+import { pipelineTracingBenchmark } from './benchmarks/pipeline-tracing';
 import { queryApiBenchmark } from './benchmarks/query-api';
 import { rebuildBenchmark } from './benchmarks/rebuild';
 import { registrarMemoryBenchmark } from './benchmarks/registrar-memory';
@@ -25,6 +26,7 @@ const BENCHMARKS: Readonly<Record<string, Bench>> = {
   'store-sqlite': sqliteStoreBenchmark,
   'store-postgres': postgresStoreBenchmark,
   pipeline: pipelineBenchmark,
+  'pipeline-tracing': pipelineTracingBenchmark,
   'query-api': queryApiBenchmark,
   rebuild: rebuildBenchmark,
   memory: (ctx) => memoryBenchmark(ctx),

@@ -25,7 +25,7 @@ async function waitSeen(rig: Rig, target: number, timeoutMs: number, what: strin
   if (rig.failed > 0) throw new Error(`${rig.failed} detections failed in the pipeline (RegistrationFailed); expected none`);
 }
 
-interface ThroughputSamples {
+export interface ThroughputSamples {
   readonly pipeline: number[];
   readonly kafka: number[];
   readonly store: number[];
@@ -36,7 +36,7 @@ interface ThroughputSamples {
 }
 
 /** One throughput repetition: preload the topic, start a registrar, rate of registrations shown by the query service. */
-async function throughputRun(rig: Rig, samples: ThroughputSamples, log: (line: string) => void): Promise<void> {
+export async function throughputRun(rig: Rig, samples: ThroughputSamples, log: (line: string) => void): Promise<void> {
   const run = randomUUID().slice(0, 8);
   const topics = freshTopics(run);
   rig.topics.push(topics.agentMessages, topics.outcomes, topics.deadLetters);
@@ -111,8 +111,8 @@ const latencyFigures = (store: string, rate: string, what: string, ours: HopPerc
     ...(p === 99 ? { target: FLOOR_TARGET } : {}),
   }));
 
-/** One store kind: a query service and its watch stream for all its runs, a fresh registrar and topics per run. */
-async function variantFigures(ctx: BenchContext, variant: Variant): Promise<Figure[]> {
+/** A rig for one store kind: a query service and its watch stream for all its runs (a fresh registrar and topics per run); `close` undoes it. */
+export async function openRig(ctx: BenchContext, variant: Variant): Promise<{ rig: Rig; close: () => Promise<void> }> {
   const brokers = ctx.kafkaBrokers();
   const kafka = benchKafka(brokers);
   const admin = kafka.admin();
@@ -126,6 +126,14 @@ async function variantFigures(ctx: BenchContext, variant: Variant): Promise<Figu
       : { IFREG_STORE: 'postgres', IFREG_POSTGRES_URL: postgresUrl(), IFREG_POSTGRES_SCHEMA: schema };
   const rig: Rig = { variant, kafka, admin, producer, brokers, storeEnv, seenAt: new Float64Array(MAX_IDS), seen: 0, failed: 0, nextId: 1, topics: [], dir, cpuProfDir: ctx.cpuProfDir };
   let watch: WatchStream | undefined;
+  const close = async (): Promise<void> => {
+    watch?.close();
+    await rig.query?.stop();
+    await producer.disconnect();
+    if (rig.topics.length > 0) await admin.deleteTopics({ topics: rig.topics }).catch(() => undefined);
+    await admin.disconnect();
+    if (schema !== undefined) await dropSchema(schema);
+  };
   try {
     const started = await startQueryService(storeEnv, ctx.cpuProfDir === undefined ? {} : { cpuProfDir: ctx.cpuProfDir });
     rig.query = started.service;
@@ -139,9 +147,21 @@ async function variantFigures(ctx: BenchContext, variant: Variant): Promise<Figu
       rig.seen++;
     });
     await watch.opened;
+    return { rig, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
 
+export const emptySamples = (): ThroughputSamples => ({ pipeline: [], kafka: [], store: [], registrarCpu: [], appendTime: [] });
+
+/** One store kind: throughput runs, then the latency breakdown. */
+async function variantFigures(ctx: BenchContext, variant: Variant): Promise<Figure[]> {
+  const { rig, close } = await openRig(ctx, variant);
+  try {
     const plan = capped(ctx, 3);
-    const samples: ThroughputSamples = { pipeline: [], kafka: [], store: [], registrarCpu: [], appendTime: [] };
+    const samples = emptySamples();
     await repeat(async () => {
       await throughputRun(rig, samples, ctx.log);
       return 0;
@@ -178,12 +198,7 @@ async function variantFigures(ctx: BenchContext, variant: Variant): Promise<Figu
       ...latencyFigures(store, rate, 'detect → queryable (watch stream)', breakdown.detectToQueryable, breakdown.queryableFloor, 'floor: 1 plain kafkajs hop + 1 raw commit + 1 bare SSE write'),
     ];
   } finally {
-    watch?.close();
-    await rig.query?.stop();
-    await producer.disconnect();
-    if (rig.topics.length > 0) await admin.deleteTopics({ topics: rig.topics }).catch(() => undefined);
-    await admin.disconnect();
-    if (schema !== undefined) await dropSchema(schema);
+    await close();
   }
 }
 
