@@ -1,7 +1,7 @@
 import { ROOT_CONTEXT, SpanKind, TraceFlags, trace } from '@opentelemetry/api';
 import { SamplingDecision } from '@opentelemetry/sdk-trace';
 import { ConfigError } from './config';
-import { samplerFromEnv, tracingRequested } from './tracing';
+import { batchFromEnv, samplerFromEnv, tracingRequested } from './tracing';
 
 const TRACE_ID = 'f'.repeat(32);
 const decide = (env: Record<string, string>, parentSampled?: boolean) => {
@@ -30,5 +30,11 @@ describe('tracing settings (OTEL_* variables)', () => {
     expect(decide({})).toBe(SamplingDecision.RECORD_AND_SAMPLED);
     expect(() => samplerFromEnv({ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '10%' })).toThrow(ConfigError);
     expect(() => samplerFromEnv({ OTEL_TRACES_SAMPLER: 'sometimes' })).toThrow(ConfigError);
+  });
+
+  it('sizes the batch span processor from OTEL_BSP_*', () => {
+    expect(batchFromEnv({})).toEqual({});
+    expect(batchFromEnv({ OTEL_BSP_MAX_QUEUE_SIZE: '65536', OTEL_BSP_SCHEDULE_DELAY: '500' })).toEqual({ maxQueueSize: 65536, scheduledDelayMillis: 500 });
+    expect(() => batchFromEnv({ OTEL_BSP_MAX_QUEUE_SIZE: 'lots' })).toThrow(ConfigError);
   });
 });

@@ -43,6 +43,20 @@ export function samplerFromEnv(env: Env): Sampler {
   }
 }
 
+/** OTEL_BSP_* (the batch span processor's queue, batch, delay and timeout), which this SDK line leaves to its caller. */
+export function batchFromEnv(env: Env): { maxQueueSize?: number; maxExportBatchSize?: number; scheduledDelayMillis?: number; exportTimeoutMillis?: number } {
+  const out: Record<string, number> = {};
+  const names = { OTEL_BSP_MAX_QUEUE_SIZE: 'maxQueueSize', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: 'maxExportBatchSize', OTEL_BSP_SCHEDULE_DELAY: 'scheduledDelayMillis', OTEL_BSP_EXPORT_TIMEOUT: 'exportTimeoutMillis' } as const;
+  for (const [variable, option] of Object.entries(names)) {
+    const raw = env[variable];
+    if (raw === undefined || raw === '') continue;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value <= 0) throw new ConfigError([`${variable} must be a positive integer, not '${raw}'`]);
+    out[option] = value;
+  }
+  return out;
+}
+
 /**
  * Whether the environment asks for traces: off by default, on when OTEL_TRACES_EXPORTER names
  * an exporter (`otlp`) and OTEL_SDK_DISABLED is not `true`.
@@ -60,7 +74,7 @@ export function tracingRequested(env: Env): boolean {
 export function registerTracing(service: string, exporter: SpanExporter, env: Env = process.env, options: { readonly batch?: boolean } = {}): Tracing {
   const resource = defaultResource().merge(resourceFromAttributes({ 'service.name': env['OTEL_SERVICE_NAME'] ?? service }));
   // Batching is the only sane export in production; a test's in-memory exporter wants each span at once.
-  const processor = options.batch === false ? new SimpleSpanProcessor({ exporter }) : new BatchSpanProcessor({ exporter });
+  const processor = options.batch === false ? new SimpleSpanProcessor({ exporter }) : new BatchSpanProcessor({ exporter, ...batchFromEnv(env) });
   const provider = new TracerProvider({ resource, sampler: samplerFromEnv(env), spanProcessors: [processor] });
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }));

@@ -26,8 +26,8 @@ export async function pipelineTracingBenchmark(ctx: BenchContext): Promise<Figur
       for (const { label, ratio } of SETTINGS) {
         rig.registrarEnv =
           ratio === undefined
-            ? {}
-            : { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: ratio };
+            ? { ...ctx.registrarEnv }
+            : { ...ctx.registrarEnv, OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: ratio };
         const before = sink.bytes;
         await throughputRun(rig, samples.get(label) ?? emptySamples(), ctx.log);
         if (ratio !== undefined) ctx.log(`pipeline-tracing: ${label}, ${((sink.bytes - before) / 1e6).toFixed(1)} MB of OTLP exported`);

@@ -124,7 +124,8 @@ export async function openRig(ctx: BenchContext, variant: Variant): Promise<{ ri
     schema === undefined
       ? { IFREG_STORE: 'sqlite', IFREG_SQLITE_PATH: join(dir, 'events.db') }
       : { IFREG_STORE: 'postgres', IFREG_POSTGRES_URL: postgresUrl(), IFREG_POSTGRES_SCHEMA: schema };
-  const rig: Rig = { variant, kafka, admin, producer, brokers, storeEnv, seenAt: new Float64Array(MAX_IDS), seen: 0, failed: 0, nextId: 1, topics: [], dir, cpuProfDir: ctx.cpuProfDir };
+  const rig: Rig = { variant, kafka, admin, producer, brokers, storeEnv, seenAt: new Float64Array(MAX_IDS), seen: 0, failed: 0, nextId: 1, topics: [], dir, cpuProfDir: ctx.cpuProfDir, registrarEnv: { ...ctx.registrarEnv } };
+  if (ctx.registrarEnv !== undefined) ctx.log(`pipeline: the registrars get ${JSON.stringify(ctx.registrarEnv)}`);
   let watch: WatchStream | undefined;
   const close = async (): Promise<void> => {
     watch?.close();
