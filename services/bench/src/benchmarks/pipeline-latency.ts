@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { Client } from 'pg';
-import { CpuMeter, cpuSecondsOf, formatCpu, localBrokerPid, ownCpuSeconds } from '../support/cpu-time';
+import { CpuMeter, cpuSecondsOf, formatCpu, localBrokerPid, ownCpuSeconds, threadCpuDelta, threadCpuOf } from '../support/cpu-time';
 import { RawConsumer, createTopics, produce } from '../support/kafka-load';
 import { bareWatchServerMain } from '../support/paths';
 import { BATCH, MAX_IDS, PARTITIONS, batches, detections, freshTopics, idIn, rawAppender, registeredEvents, startRegistrar, type Rig } from '../support/pipeline-rig';
@@ -179,6 +179,7 @@ export async function latencyRun(rig: Rig, log: (line: string) => void, rate = L
   const { ids, messages } = detections(rig, Math.ceil(rate * LATENCY_SECONDS), run);
   const brokerPid = localBrokerPid();
   let cpu: Record<string, number>;
+  let byThread: Record<string, number>;
   try {
     await waitUntil(async () => (await fetch(`${url}/readyz`)).ok, 30_000, () => 'the registrar to join its group', 50);
     const meter = new CpuMeter({
@@ -187,6 +188,7 @@ export async function latencyRun(rig: Rig, log: (line: string) => void, rate = L
       broker: () => (brokerPid === undefined ? Number.NaN : cpuSecondsOf(brokerPid)),
       load: ownCpuSeconds,
     });
+    const threads = threadCpuOf(registrar.pid);
     await paced(ids.length, rate, async (from, to) => {
       const now = epochOf(performance.now());
       for (let i = from; i < to; i++) sentAt[ids[i] ?? 0] = now;
@@ -197,6 +199,7 @@ export async function latencyRun(rig: Rig, log: (line: string) => void, rate = L
     if (rig.failed > 0) throw new Error(`${rig.failed} detections failed in the pipeline (RegistrationFailed); expected none`);
     await raw.received(ids.length);
     cpu = meter.used();
+    byThread = threadCpuDelta(threads, threadCpuOf(registrar.pid));
   } finally {
     await registrar.stop();
     await raw.stop();
@@ -204,7 +207,7 @@ export async function latencyRun(rig: Rig, log: (line: string) => void, rate = L
   }
   log(
     `pipeline latency at ${rate.toLocaleString('en-US')}/s for ${LATENCY_SECONDS} s, CPU time: ${formatCpu(cpu)}; ` +
-      `registrar ${(((cpu['registrar'] ?? 0) / ids.length) * 1e6).toFixed(0)} µs per detection`,
+      `registrar ${(((cpu['registrar'] ?? 0) / ids.length) * 1e6).toFixed(0)} µs per detection; its threads: ${formatCpu(byThread)}`,
   );
   const recorded = await recordedTimes(rig, ids);
   const per = (f: (id: number) => number): number[] => ids.map(f);

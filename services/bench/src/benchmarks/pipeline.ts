@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { EventData } from '@ifreg/event-store';
 import { perSecond, repeat, summarize, type Figure } from '../measure';
 import { capped, type BenchContext } from '../context';
-import { CpuMeter, cpuSecondsOf, formatCpu, localBrokerPid, ownCpuSeconds } from '../support/cpu-time';
+import { CpuMeter, cpuSecondsOf, formatCpu, localBrokerPid, ownCpuSeconds, threadCpuDelta, threadCpuOf } from '../support/cpu-time';
 import { RawConsumer, benchKafka, connectedProducer, createTopics, produce, sustainedRate } from '../support/kafka-load';
 import {
   BATCH, MAX_IDS, PARTITIONS, SCOPES, STORE_LABEL, batches, detections, freshTopics, idIn, rawAppender, registeredEvents, startRegistrar, type Rig, type Variant,
@@ -54,10 +54,12 @@ export async function throughputRun(rig: Rig, samples: ThroughputSamples, log: (
       broker: () => (brokerPid === undefined ? Number.NaN : cpuSecondsOf(brokerPid)),
       load: ownCpuSeconds,
     });
+    const threads = threadCpuOf(registrar.pid);
     await waitSeen(rig, target, 120_000, 'the preloaded detections');
     const cpu = meter.used();
+    const byThread = threadCpuDelta(threads, threadCpuOf(registrar.pid));
     samples.registrarCpu.push(((cpu['registrar'] ?? 0) / ids.length) * 1e6);
-    log(`pipeline (${STORE_LABEL[rig.variant]}): ${ids.length.toLocaleString('en-US')} preloaded detections, CPU time: ${formatCpu(cpu)}`);
+    log(`pipeline (${STORE_LABEL[rig.variant]}): ${ids.length.toLocaleString('en-US')} preloaded detections, CPU time: ${formatCpu(cpu)}; the registrar's threads: ${formatCpu(byThread)}`);
   } finally {
     await registrar.stop();
   }

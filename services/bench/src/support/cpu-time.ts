@@ -1,14 +1,14 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** Linux's USER_HZ: /proc counts CPU time in these ticks. */
 const TICKS_PER_SECOND = 100;
 
-/** User + system CPU seconds of a process, all its threads (/proc/<pid>/stat); NaN when it is gone. */
-export function cpuSecondsOf(pid: number): number {
+/** User + system CPU seconds in a /proc stat file (a process's, all threads, or one thread's); NaN when it is gone. */
+function statCpuSeconds(path: string): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(path, 'utf8');
     // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
@@ -16,6 +16,35 @@ export function cpuSecondsOf(pid: number): number {
     return Number.NaN;
   }
 }
+
+/** User + system CPU seconds of a process, all its threads (/proc/<pid>/stat); NaN when it is gone. */
+export const cpuSecondsOf = (pid: number): number => statCpuSeconds(`/proc/${pid}/stat`);
+
+/** A process's CPU seconds by thread name (MainThread, V8Worker, libuv-worker, a worker's name…). */
+export function threadCpuOf(pid: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    let name: string;
+    try {
+      name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+    } catch {
+      continue;
+    }
+    const seconds = statCpuSeconds(`/proc/${pid}/task/${tid}/stat`);
+    if (!Number.isNaN(seconds)) out[name] = (out[name] ?? 0) + seconds;
+  }
+  return out;
+}
+
+/** Per thread name, what `after` adds to `before`. */
+export const threadCpuDelta = (before: Readonly<Record<string, number>>, after: Readonly<Record<string, number>>): Record<string, number> =>
+  Object.fromEntries(Object.entries(after).map(([name, s]) => [name, s - (before[name] ?? 0)]));
 
 /** This process's CPU seconds (user + system, all threads). */
 export function ownCpuSeconds(): number {
