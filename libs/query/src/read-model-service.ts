@@ -190,8 +190,9 @@ export class ReadModelService {
       model.position = recorded.position;
       return;
     }
-    // A live event recorded with a trace context continues it: the fold, then the watch streams' send.
-    const span = live && this.tracer ? this.tracer.startSpan('query fold', { attributes: { 'ifreg.position': recorded.position } }, contextFrom(recorded.metadata)) : undefined;
+    // A live event recorded with a trace context continues it: the fold, then the watch streams' send
+    // (not while catching up at start-up: a restart would replay the spans of the whole history).
+    const span = live && this.tracer && this.ready ? this.tracer.startSpan('query fold', { attributes: { 'ifreg.position': recorded.position } }, contextFrom(recorded.metadata)) : undefined;
     const event = recorded.data as RegistryEvent;
     project(model, { event, position: recorded.position });
     history.add(event, recorded.position);

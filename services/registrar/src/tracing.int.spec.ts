@@ -101,5 +101,13 @@ describeKafka('tracing a detection end to end (in-memory exporter)', () => {
     const [event] = (await recordedEvents(env['IFREG_SQLITE_PATH']!)).filter((e) => e.metadata['causationId'] === message.messageId);
     expect(event?.metadata['traceparent']).toBe(`00-${traceId}-${handle.spanContext().spanId}-01`);
     expect(outcome.trace?.['traceparent']).toBe(`00-${traceId}-${publish.spanContext().spanId}-01`);
+
+    // a query service starting later folds the same event while catching up: no span for history
+    const folds = (): number => exporter.getFinishedSpans().filter((s) => s.name === 'query fold').length;
+    const before = folds();
+    const later = cleanup.add(new ReadModelService(store, log), (r) => r.stop());
+    await later.start();
+    expect(later.position).toBeGreaterThanOrEqual(outcome.position);
+    expect(folds()).toBe(before);
   });
 });
