@@ -14,7 +14,7 @@ const project = (dir) => ({
   rootDir: `<rootDir>/${dir}`,
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': swc },
-  moduleNameMapper: { '^@ifreg/([^/]+)$': '<rootDir>/../../libs/$1/src/index.ts' },
+  moduleNameMapper: { '^@ifreg/platform/tracing$': '<rootDir>/../../libs/platform/src/start-tracing.ts', '^@ifreg/([^/]+)$': '<rootDir>/../../libs/$1/src/index.ts' },
   modulePathIgnorePatterns: ['<rootDir>/dist'],
   testMatch: ['<rootDir>/src/**/*.spec.ts'],
 });

@@ -1,5 +1,7 @@
 import { eventProblem, isRegistryEvent } from '@ifreg/contracts';
 import type { Outcome } from '@ifreg/ports';
+import { SpanKind } from '@opentelemetry/api';
+import { activeTracer, traceCarrierOfSpan } from '@ifreg/platform';
 import { RegistryRejectedError, RegistryTimeoutError, RegistryUnavailableError, UnexpectedOutcomeError } from './errors';
 import { DEFAULT_TIMEOUT_MS, type RegistryClient, type SendOptions, type WireMessage } from './registry-client';
 
@@ -21,6 +23,7 @@ const MAX_SERVER_WAIT_MS = 60_000;
 /** POST /v1/messages?wait=true (DESIGN.md §2.9): one request per message, the outcome as the answer. */
 export class HttpRegistryClient implements RegistryClient {
   private readonly endpoint: string;
+  private readonly tracer = activeTracer('ifreg-agent');
 
   constructor(private readonly options: HttpRegistryClientOptions) {
     this.endpoint = `${options.url.replace(/\/+$/, '')}/v1/messages`;
@@ -49,6 +52,16 @@ export class HttpRegistryClient implements RegistryClient {
   }
 
   private async post(message: WireMessage, waitMs: number): Promise<{ status: number; body: Record<string, unknown> }> {
+    // The request carries the send's span as traceparent: the service's request span continues it.
+    const span = this.tracer?.startSpan(`agent send ${message.type}`, { kind: SpanKind.CLIENT, attributes: { 'ifreg.scope': message.scope, 'ifreg.message_id': message.messageId } });
+    try {
+      return await this.request(message, waitMs, span ? traceCarrierOfSpan(span) : {});
+    } finally {
+      span?.end();
+    }
+  }
+
+  private async request(message: WireMessage, waitMs: number, trace: Record<string, string>): Promise<{ status: number; body: Record<string, unknown> }> {
     const limitMs = waitMs + (this.options.networkSlackMs ?? 5_000);
     let response: Response;
     try {
@@ -56,6 +69,7 @@ export class HttpRegistryClient implements RegistryClient {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
+          ...trace,
           ...(this.options.token ? { authorization: `Bearer ${this.options.token}` } : {}),
         },
         body: JSON.stringify(message),

@@ -1,4 +1,6 @@
+import { SpanKind, context, trace, type Span } from '@opentelemetry/api';
 import type { AgentMessageProducer, Outcome, OutcomeSource } from '@ifreg/ports';
+import { activeTracer, contextFrom, startChildSpan } from '@ifreg/platform';
 import { RegistryTimeoutError, RegistryUnavailableError } from './errors';
 import { DEFAULT_TIMEOUT_MS, type RegistryClient, type SendOptions, type WireMessage } from './registry-client';
 
@@ -27,6 +29,8 @@ interface Waiter {
   readonly resolve: (outcome: Outcome) => void;
   readonly reject: (error: Error) => void;
   readonly timer: NodeJS.Timeout;
+  /** From the send to the outcome (only while tracing). */
+  readonly span?: Span;
 }
 
 /**
@@ -38,6 +42,7 @@ interface Waiter {
 export class TransportRegistryClient implements RegistryClient {
   private readonly waiting = new Map<string, Set<Waiter>>();
   private unsubscribe: (() => void) | undefined;
+  private readonly tracer = activeTracer('ifreg-agent');
 
   constructor(private readonly options: TransportRegistryClientOptions) {}
 
@@ -53,9 +58,13 @@ export class TransportRegistryClient implements RegistryClient {
   }
 
   async send(message: WireMessage, options: SendOptions = {}): Promise<Outcome> {
-    const answer = this.expect(message.messageId, options.timeoutMs ?? this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    // A span from the send to the outcome; the producer puts it on the record as traceparent.
+    const span = this.tracer?.startSpan(`agent send ${message.type}`, { kind: SpanKind.PRODUCER, attributes: { 'ifreg.scope': message.scope, 'ifreg.message_id': message.messageId } });
+    const answer = this.expect(message.messageId, options.timeoutMs ?? this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS, span);
+    const value = JSON.stringify(message);
     try {
-      await this.options.producer.send([{ key: message.scope, value: JSON.stringify(message) }]);
+      const send = () => this.options.producer.send([{ key: message.scope, value }]);
+      await (span ? context.with(trace.setSpan(context.active(), span), send) : send());
     } catch (error) {
       this.cancel(message.messageId, answer.waiter);
       throw new RegistryUnavailableError(`cannot send ${message.type} ${message.messageId}: ${(error as Error).message}`, { cause: error });
@@ -69,6 +78,7 @@ export class TransportRegistryClient implements RegistryClient {
     for (const [messageId, waiters] of this.waiting) {
       for (const waiter of waiters) {
         clearTimeout(waiter.timer);
+        waiter.span?.end();
         waiter.reject(new RegistryUnavailableError(`client closed while waiting for the outcome of ${messageId}`));
       }
     }
@@ -77,14 +87,15 @@ export class TransportRegistryClient implements RegistryClient {
     await this.options.producer.disconnect();
   }
 
-  private expect(messageId: string, timeoutMs: number): { promise: Promise<Outcome>; waiter: Waiter } {
+  private expect(messageId: string, timeoutMs: number, span: Span | undefined): { promise: Promise<Outcome>; waiter: Waiter } {
     let waiter!: Waiter;
     const promise = new Promise<Outcome>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.remove(messageId, waiter);
+        span?.end();
         reject(new RegistryTimeoutError(messageId, timeoutMs));
       }, timeoutMs);
-      waiter = { resolve, reject, timer };
+      waiter = { resolve, reject, timer, ...(span ? { span } : {}) };
     });
     const set = this.waiting.get(messageId) ?? new Set<Waiter>();
     set.add(waiter);
@@ -96,14 +107,18 @@ export class TransportRegistryClient implements RegistryClient {
     const waiters = this.waiting.get(outcome.event.causationId);
     if (!waiters) return;
     this.waiting.delete(outcome.event.causationId);
+    // The outcome record carries the registrar's context back: its arrival is a span of that trace.
+    if (this.tracer && outcome.trace) startChildSpan(this.tracer, 'agent outcome received', contextFrom(outcome.trace), { kind: SpanKind.CONSUMER }).end();
     for (const waiter of waiters) {
       clearTimeout(waiter.timer);
+      waiter.span?.end();
       waiter.resolve(outcome);
     }
   }
 
   private cancel(messageId: string, waiter: Waiter): void {
     clearTimeout(waiter.timer);
+    waiter.span?.end();
     this.remove(messageId, waiter);
   }
 

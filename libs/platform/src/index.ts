@@ -7,3 +7,5 @@ export * from './supported-node';
 export * from './node-flags';
 export * from './random';
 export * from './retry';
+export * from './tracing';
+export * from './trace-context';

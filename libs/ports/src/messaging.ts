@@ -28,6 +28,8 @@ export interface Outcome {
   readonly scope: string;
   readonly event: RegistryEvent;
   readonly position: number;
+  /** W3C trace context of the message's trace (traceparent, tracestate), carried back to the agent while tracing. */
+  readonly trace?: Readonly<Record<string, string>>;
 }
 
 export interface DeadLetter {

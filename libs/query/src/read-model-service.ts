@@ -2,7 +2,8 @@ import { EventEmitter } from 'node:events';
 import { emptyReadModel, project, type NetLuid, type ReadModel, type RegistryEvent } from '@ifreg/domain';
 import { eventProblem } from '@ifreg/contracts';
 import type { EventStore, RecordedEvent, Subscription } from '@ifreg/ports';
-import type { Logger } from '@ifreg/platform';
+import { ROOT_CONTEXT, context, trace, type Tracer } from '@opentelemetry/api';
+import { activeTracer, contextFrom, type Logger } from '@ifreg/platform';
 import { ChangeLog, changeOf, type Change } from './changes';
 import { LuidHistory, defaultLuidHistoryLimits, type LuidHistoryLimits } from './luid-history';
 
@@ -45,6 +46,7 @@ export class ReadModelService {
   lastRecordedAt: string | undefined;
   applied = 0;
   skipped = 0;
+  private readonly tracer: Tracer | undefined = activeTracer('ifreg-query');
 
   constructor(
     private readonly store: EventStore,
@@ -187,6 +189,9 @@ export class ReadModelService {
       model.position = recorded.position;
       return;
     }
+    // A live event recorded with a trace context continues it: the fold, then the watch streams' send
+    // (not while catching up at start-up: a restart would replay the spans of the whole history).
+    const span = live && this.tracer && this.ready ? this.tracer.startSpan('query fold', { attributes: { 'ifreg.position': recorded.position } }, contextFrom(recorded.metadata)) : undefined;
     const event = recorded.data as RegistryEvent;
     project(model, { event, position: recorded.position });
     history.add(event, recorded.position);
@@ -196,7 +201,9 @@ export class ReadModelService {
     const change = changeOf(event, recorded.position, model.scopes.get(event.scope));
     if (change) {
       this.changes.add(change);
-      this.progress.emit('change', change);
+      if (span) context.with(trace.setSpan(ROOT_CONTEXT, span), () => this.progress.emit('change', change));
+      else this.progress.emit('change', change);
     }
+    span?.end();
   }
 }

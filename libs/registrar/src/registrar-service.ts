@@ -2,7 +2,8 @@ import { decide, streamNames, evolve, outcomeOf, type Command, type RegistrarMes
 import { decodeAgentMessage, SCHEMA_VERSION } from '@ifreg/contracts';
 import { ConcurrencyError, type EventData, type EventStore, type RecordedEvent } from '@ifreg/ports';
 import { BatchRetryError, type DeadLetter, type DeadLetterPublisher, type InboundMessage, type Outcome, type OutcomePublisher } from '@ifreg/ports';
-import { retry, type Logger } from '@ifreg/platform';
+import { SpanKind, type Span, type Tracer } from '@opentelemetry/api';
+import { activeTracer, contextFrom, retry, startChildSpan, traceCarrierOfSpan, type Logger } from '@ifreg/platform';
 import { eventIdFor } from './event-ids';
 import { fingerprintOf } from './fingerprint';
 import { findRecorded } from './recorded-messages';
@@ -13,6 +14,8 @@ interface Pending {
   readonly command: Command;
   readonly inbound: InboundMessage;
   readonly fingerprint: string;
+  /** The message's span, continuing the trace its headers carry (only while tracing). */
+  readonly span?: Span;
 }
 
 interface ScopeResult {
@@ -43,10 +46,19 @@ export interface RegistrarDeps {
    * on one scope (a rebalance) stop meeting in the same group commit. Default: up to 2^attempt ms.
    */
   readonly backoffMs?: (attempt: number) => number;
+  /** Spans per message (decode, decide, append, outcome); by default the process's tracer when it traces. */
+  readonly tracer?: Tracer;
 }
 
 /** Competing writers of a scope spread out: up to 2, 4 … 256 ms. */
 const jitteredDelayMs = (failures: number): number => Math.random() * 2 ** Math.min(failures + 1, 8);
+
+const originAttributes = ({ origin }: InboundMessage): Record<string, string | number> => ({
+  'messaging.system': origin.transport,
+  ...(origin.topic === undefined ? {} : { 'messaging.destination.name': origin.topic }),
+  ...(origin.partition === undefined ? {} : { 'messaging.destination.partition.id': String(origin.partition) }),
+  ...(origin.offset === undefined ? {} : { 'messaging.kafka.offset': origin.offset }),
+});
 
 /** The error's message, with the store's detail when it gives one (PostgreSQL does). */
 function reasonOf(error: unknown): string {
@@ -67,26 +79,63 @@ function reasonOf(error: unknown): string {
  */
 export class RegistrarService {
   private readonly transientFailures = new Map<string, number>();
+  private readonly tracer: Tracer | undefined;
 
-  constructor(private readonly deps: RegistrarDeps) {}
+  constructor(private readonly deps: RegistrarDeps) {
+    this.tracer = deps.tracer ?? activeTracer('ifreg-registrar');
+  }
 
   async handleBatch(batch: readonly InboundMessage[]): Promise<void> {
     const receivedAt = this.deps.now().toISOString();
     const byScope = new Map<string, Pending[]>();
     const dead: DeadLetter[] = [];
+    const spans: Span[] = [];
     for (const inbound of batch) {
-      const message = this.read(inbound, dead);
+      const span = this.tracer?.startSpan('registrar handle', { kind: SpanKind.CONSUMER, attributes: originAttributes(inbound) }, contextFrom(inbound.headers));
+      if (span) spans.push(span);
+      const message = span ? this.traced(span, 'decode', () => this.read(inbound, dead)) : this.read(inbound, dead);
       if (!message) continue;
       const list = byScope.get(message.scope) ?? [];
-      list.push({ command: { message, receivedAt }, inbound, fingerprint: fingerprintOf(message) });
+      list.push({ command: { message, receivedAt }, inbound, fingerprint: fingerprintOf(message), ...(span ? { span } : {}) });
       byScope.set(message.scope, list);
     }
-    // Scopes are independent: no lock or ordering spans two of them.
-    const results = await Promise.all([...byScope].map(([scope, pending]) => this.handleScope(scope, pending, dead)));
-    if (dead.length > 0) await this.deps.deadLetters.deadLetter(dead);
-    await this.deps.outcomes.publish(results.flatMap((r) => r.outcomes));
-    const retry = results.flatMap((r) => r.retry);
-    if (retry.length > 0) throw new BatchRetryError(retry.map((p) => p.inbound), results.find((r) => r.retry.length > 0)?.error);
+    try {
+      // Scopes are independent: no lock or ordering spans two of them.
+      const results = await Promise.all([...byScope].map(([scope, pending]) => this.handleScope(scope, pending, dead)));
+      if (dead.length > 0) await this.deps.deadLetters.deadLetter(dead);
+      await this.publish(results.flatMap((r) => r.outcomes));
+      const retry = results.flatMap((r) => r.retry);
+      if (retry.length > 0) throw new BatchRetryError(retry.map((p) => p.inbound), results.find((r) => r.retry.length > 0)?.error);
+    } finally {
+      for (const span of spans) span.end();
+    }
+  }
+
+  /** Publishes the outcomes, each in a span of its message's trace whose context its record carries back. */
+  private async publish(outcomes: Outcome[]): Promise<void> {
+    const tracer = this.tracer;
+    if (!tracer) return this.deps.outcomes.publish(outcomes);
+    const spans = outcomes.map((o) => (o.trace ? startChildSpan(tracer, 'outcome publish', contextFrom(o.trace), { kind: SpanKind.PRODUCER }) : undefined));
+    try {
+      await this.deps.outcomes.publish(outcomes.map((o, i) => {
+        const span = spans[i];
+        return span ? { ...o, trace: traceCarrierOfSpan(span) } : o;
+      }));
+    } finally {
+      for (const span of spans) span?.end();
+    }
+  }
+
+  /** `fn` timed as a child span of `parent`. */
+  private traced<T>(parent: Span, name: string, fn: () => T): T {
+    // An unsampled message still passes its context on, but makes no child spans.
+    if (!parent.isRecording()) return fn();
+    const span = startChildSpan(this.tracer as Tracer, name, parent);
+    try {
+      return fn();
+    } finally {
+      span.end();
+    }
   }
 
   private read(inbound: InboundMessage, dead: DeadLetter[]): RegistrarMessage | undefined {
@@ -204,7 +253,7 @@ export class RegistrarService {
         answers.push(this.answerRecorded(loaded, p, earlier));
         continue;
       }
-      const decision = decide(loaded.state, p.command);
+      const decision = p.span ? this.traced(p.span, 'decide', () => decide(loaded.state, p.command)) : decide(loaded.state, p.command);
       decision.events.forEach((event, seq) => {
         evolve(loaded.state, event);
         toAppend.push(this.toEventData(event, seq, p));
@@ -212,10 +261,17 @@ export class RegistrarService {
       answers.push(decision.outcome);
       this.count(decision.outcome, decision.events.length === 0);
     }
-    const result =
-      toAppend.length > 0
-        ? await this.deps.store.append(stream, toAppend, loaded.revision)
-        : { nextExpectedRevision: loaded.revision, position: await this.deps.store.headPosition() };
+    const tracer = this.tracer;
+    const appendSpans = tracer && toAppend.length > 0 ? pending.flatMap((p) => (p.span?.isRecording() ? [startChildSpan(tracer, 'store append', p.span, { attributes: { 'ifreg.stream': stream, 'ifreg.events': toAppend.length } })] : [])) : [];
+    let result: { nextExpectedRevision: number; position: number };
+    try {
+      result =
+        toAppend.length > 0
+          ? await this.deps.store.append(stream, toAppend, loaded.revision)
+          : { nextExpectedRevision: loaded.revision, position: await this.deps.store.headPosition() };
+    } finally {
+      for (const span of appendSpans) span.end();
+    }
     if (result.nextExpectedRevision !== loaded.revision + toAppend.length) {
       // The store already held these event ids and wrote nothing: our state is behind the
       // stream. Re-read it, ask the store about every message, and decide the rest again.
@@ -223,7 +279,10 @@ export class RegistrarService {
     }
     loaded.revision = result.nextExpectedRevision;
     this.deps.scopes.recount(scope);
-    return answers.map((event) => ({ scope, event, position: result.position }));
+    return answers.map((event, i) => {
+      const span = pending[i]?.span;
+      return span ? { scope, event, position: result.position, trace: traceCarrierOfSpan(span) } : { scope, event, position: result.position };
+    });
   }
 
   /** The recorded answer, never a second decision; a different fingerprint is an id re-used for other content. */
@@ -254,6 +313,8 @@ export class RegistrarService {
         correlationId: p.inbound.headers['correlationId'] ?? p.inbound.headers['ce_id'] ?? message.messageId,
         origin: p.inbound.origin,
         fingerprint: p.fingerprint,
+        // The message's trace: a reader of the store (the query service) continues it.
+        ...(p.span ? traceCarrierOfSpan(p.span) : {}),
       },
     };
   }

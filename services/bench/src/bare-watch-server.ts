@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { completeInfo, luidHex, luidName, type NetIfInformationInput, type NetLuid } from '@ifreg/domain';
 
@@ -70,8 +71,28 @@ function post(request: IncomingMessage, response: ServerResponse, wait: boolean)
   });
 }
 
+/**
+ * GET /v1/ticks?rate=N&count=M: M frames at N per second, each stamped with the time it was
+ * written (epoch ms): the pipeline benchmark's floor of one event's SSE write.
+ */
+function ticks(response: ServerResponse, rate: number, count: number): void {
+  response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'close', 'x-accel-buffering': 'no' });
+  const started = performance.now();
+  let sent = 0;
+  const timer = setInterval(() => {
+    const due = Math.min(count, Math.floor((rate * (performance.now() - started)) / 1000));
+    for (; sent < due; sent++) response.write(`event: tick\ndata: {"seq":${sent},"at":${performance.timeOrigin + performance.now()}}\n\n`);
+    if (sent >= count) {
+      clearInterval(timer);
+      response.end();
+    }
+  }, 5);
+  response.once('close', () => clearInterval(timer));
+}
+
 const server = createServer((request, response) => {
   const url = new URL(request.url ?? '/', 'http://localhost');
+  if (request.method === 'GET' && url.pathname === '/v1/ticks') return ticks(response, Number(url.searchParams.get('rate')), Number(url.searchParams.get('count')));
   if (request.method === 'GET' && url.pathname === '/v1/watch') return watch(request, response, url.searchParams.get('scope'));
   if (request.method === 'POST' && url.pathname === '/v1/messages') return post(request, response, url.searchParams.get('wait') === 'true');
   response.writeHead(404).end();

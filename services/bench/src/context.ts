@@ -7,6 +7,8 @@ export interface BenchContext {
   readonly kafkaBrokers: () => string[];
   /** When set (--cpu-prof <dir>), spawned services write V8 CPU profiles there. */
   readonly cpuProfDir?: string;
+  /** Extra variables for the registrars the pipeline benchmarks start (--registrar-env), for A/B runs of a setting. */
+  readonly registrarEnv?: Readonly<Record<string, string>>;
 }
 
 /**

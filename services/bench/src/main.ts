@@ -12,6 +12,7 @@ import { sqliteStoreBenchmark } from './benchmarks/store-sqlite';
 import { postgresStoreBenchmark } from './benchmarks/store-postgres';
 import { storeScaleOutBenchmark } from './benchmarks/store-scaleout';
 import { pipelineBenchmark } from './benchmarks/pipeline';
+import { pipelineTracingBenchmark } from './benchmarks/pipeline-tracing';
 import { queryApiBenchmark } from './benchmarks/query-api';
 import { rebuildBenchmark } from './benchmarks/rebuild';
 import { registrarMemoryBenchmark } from './benchmarks/registrar-memory';
@@ -27,6 +28,7 @@ const BENCHMARKS: Readonly<Record<string, Bench>> = {
   'store-postgres': postgresStoreBenchmark,
   'store-scaleout': storeScaleOutBenchmark,
   pipeline: pipelineBenchmark,
+  'pipeline-tracing': pipelineTracingBenchmark,
   'query-api': queryApiBenchmark,
   rebuild: rebuildBenchmark,
   memory: (ctx) => memoryBenchmark(ctx),
@@ -40,12 +42,13 @@ async function main(): Promise<void> {
     .option('--repeats <n>', 'measured repetitions', '5')
     .option('--warmup <n>', 'unmeasured repetitions first', '1')
     .option('--out <dir>', 'where the JSON and Markdown summaries go', 'bench-results')
+    .option('--registrar-env <K=V,...>', 'variables for the registrars of the pipeline benchmarks (A/B runs of a setting)')
     .option('--cpu-prof <dir>', 'spawned services write V8 CPU profiles there (read them with services/bench/dist/cpuprofile-top.js)')
     .parse();
   const names = program.args.length > 0 ? program.args : Object.keys(BENCHMARKS);
   const unknown = names.filter((n) => !(n in BENCHMARKS));
   if (unknown.length > 0) program.error(`unknown benchmark(s): ${unknown.join(', ')}; known: ${Object.keys(BENCHMARKS).join(', ')}`);
-  const opts = program.opts<{ repeats: string; warmup: string; out: string; cpuProf?: string }>();
+  const opts = program.opts<{ repeats: string; warmup: string; out: string; cpuProf?: string; registrarEnv?: string }>();
   const tmp = mkdtempSync(join(tmpdir(), 'ifreg-bench-'));
   const log = (l: string): void => console.log(l);
   let broker: KafkaBroker | undefined;
@@ -55,6 +58,7 @@ async function main(): Promise<void> {
     log,
     kafkaBrokers: () => (broker ??= kafkaBroker(log)).brokers,
     ...(opts.cpuProf === undefined ? {} : { cpuProfDir: resolve(opts.cpuProf) }),
+    ...(opts.registrarEnv === undefined ? {} : { registrarEnv: Object.fromEntries(opts.registrarEnv.split(',').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])) }),
   };
   if (ctx.cpuProfDir !== undefined) mkdirSync(ctx.cpuProfDir, { recursive: true });
   const started = new Date();

@@ -9,7 +9,7 @@ export function line(bench: string, f: Figure): string {
   const base = summarize(f.baseline.samples);
   const r = ratio(f);
   const verdict = [
-    f.target === undefined ? '' : `  target ratio ≥ ${f.target}: ${r >= f.target ? 'met' : 'MISSED'}`,
+    f.target === undefined ? '' : `  target ratio ≥ ${+f.target.toFixed(2)}: ${r >= f.target ? 'met' : 'MISSED'}`,
     f.limit === undefined ? '' : `  limit ≤ ${f.limit} ${f.unit}: ${ours.median <= f.limit ? 'met' : 'MISSED'}`,
   ].join('');
   const note = f.note === undefined ? '' : `\n    (${f.note})`;
@@ -23,7 +23,7 @@ export function markdown(results: ReadonlyMap<string, readonly Figure[]>, meta: 
       const base = summarize(f.baseline.samples);
       const r = ratio(f);
       const target = [
-        f.target === undefined ? '' : `ratio ≥ ${f.target}: ${r >= f.target ? 'met' : 'missed'}`,
+        f.target === undefined ? '' : `ratio ≥ ${+f.target.toFixed(2)}: ${r >= f.target ? 'met' : 'missed'}`,
         f.limit === undefined ? '' : `≤ ${f.limit} ${f.unit}: ${ours.median <= f.limit ? 'met' : 'missed'}`,
       ].filter(Boolean).join('; ');
       return `| ${bench} | ${f.name} | ${fmt(ours.median)} ${f.unit} | ${fmt(ours.min)}–${fmt(ours.max)} | ${f.baseline.label}: ${fmt(base.median)} | ${r.toFixed(2)} | ${target} |`;

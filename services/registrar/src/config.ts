@@ -11,6 +11,10 @@ const envSchema = z.object({
   IFREG_BATCH_SIZE: env.int(500, 1, 5000),
   // Partitions handled at once: one partition's Kafka round trips overlap another's work.
   IFREG_KAFKA_CONCURRENCY: env.int(3, 1, 64),
+  // A fetch answers once this many bytes are there, or after IFREG_KAFKA_FETCH_MAX_WAIT_MS: under a
+  // steady trickle, fewer and larger batches, so fewer commits and round trips per message.
+  IFREG_KAFKA_FETCH_MIN_BYTES: env.int(65_536, 1, 16_777_216),
+  IFREG_KAFKA_FETCH_MAX_WAIT_MS: env.int(20, 1, 10_000),
   // Encode and send outcomes in a worker thread (kafkajs costs as much CPU per record as the append).
   IFREG_KAFKA_SENDER_THREAD: env.bool(true),
   // How long the group waits for a silent (crashed) member before handing its partitions on.
@@ -35,6 +39,7 @@ const schema = envSchema.transform((c) => ({
   groupId: c.IFREG_KAFKA_GROUP,
   batchSize: c.IFREG_BATCH_SIZE,
   concurrency: c.IFREG_KAFKA_CONCURRENCY,
+  fetch: { minBytes: c.IFREG_KAFKA_FETCH_MIN_BYTES, maxWaitTimeMs: c.IFREG_KAFKA_FETCH_MAX_WAIT_MS },
   senderThread: c.IFREG_KAFKA_SENDER_THREAD,
   sessionTimeoutMs: c.IFREG_KAFKA_SESSION_TIMEOUT_MS,
   store: storeSettings(c),

@@ -18,6 +18,7 @@ const kafkaModule = new ContainerModule(({ bind }) => {
         groupId: config.groupId,
         maxBatch: config.batchSize,
         partitionsConsumedConcurrently: config.concurrency,
+        ...config.fetch,
         sessionTimeoutMs: config.sessionTimeoutMs,
         log,
         // Consuming cannot go on: exit so the supervisor restarts us (liveness), not loop.

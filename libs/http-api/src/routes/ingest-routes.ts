@@ -3,6 +3,7 @@ import { s } from '../schema';
 import { decodeAgentMessage } from '@ifreg/contracts';
 import { OutcomeTimeoutError } from '@ifreg/messaging';
 import { type Outcome } from '@ifreg/ports';
+import { traceCarrierOf } from '@ifreg/platform';
 import type { HttpApiDeps, IngestDeps } from '../deps';
 import type { HttpApp } from '../app';
 import { errorSchema, sendError } from '../errors';
@@ -40,7 +41,9 @@ export function registerIngestRoutes(app: HttpApp, deps: HttpApiDeps, ingest: In
       const query = request.query;
       const waiting = query.wait ? ingest.waiter.expect(messageId, Math.min(query.timeoutMs ?? 5000, deps.maxWaitMs)) : undefined;
       waiting?.catch(() => undefined); // observed below; avoids an unhandled rejection if send throws
-      await ingest.producer.send([{ key: scope, value: request.body, headers: { ce_id: messageId, ce_type: decoded.kind === 'message' ? decoded.message.type : decoded.messageType } }]);
+      // The request's trace (@fastify/otel's span, continuing the caller's traceparent) goes on with the message.
+      const headers = { ...traceCarrierOf(), ce_id: messageId, ce_type: decoded.kind === 'message' ? decoded.message.type : decoded.messageType };
+      await ingest.producer.send([{ key: scope, value: request.body, headers }]);
       if (decoded.kind === 'rejected') {
         const outcome = waiting ? await settle(waiting) : undefined;
         return sendError(reply, 400, 'InvalidMessage', decoded.reason, { messageId, ...(outcome && 'event' in outcome ? { outcome: answer(outcome) } : {}) });

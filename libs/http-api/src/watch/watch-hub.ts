@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import type { Logger } from '@ifreg/platform';
+import { trace } from '@opentelemetry/api';
+import { activeTracer, type Logger } from '@ifreg/platform';
 import type { Change } from '@ifreg/query';
 import { FrameCache, HEARTBEAT } from './sse-frames';
 import type { WatchSettings } from './watch-settings';
@@ -30,6 +31,7 @@ export class WatchHub {
   /** Frames written since start, and streams cut off for being too slow (read by the metrics). */
   deliveries = 0;
   cutOffs = 0;
+  private readonly tracer = activeTracer('ifreg-query');
 
   constructor(private readonly settings: WatchSettings, private readonly log: Logger) {
     this.timer = setInterval(() => this.beat(), settings.heartbeatMs).unref();
@@ -58,9 +60,12 @@ export class WatchHub {
   publish(change: Change): void {
     const scoped = this.byScope.get(change.scope);
     if (scoped === undefined && this.everyScope.size === 0) return;
+    // Inside a traced fold: the send to the watchers is a span of the event's trace.
+    const span = this.tracer && trace.getActiveSpan() ? this.tracer.startSpan('watch send', { attributes: { 'ifreg.position': change.position, 'ifreg.watchers': (scoped?.size ?? 0) + this.everyScope.size } }) : undefined;
     const frame = this.frames.frameOf(change);
     if (scoped !== undefined) for (const watcher of scoped) this.deliver(watcher, frame, change.position);
     for (const watcher of this.everyScope) this.deliver(watcher, frame, change.position);
+    span?.end();
   }
 
   /** Ends every stream (the server is closing); a stream still holding unsent bytes is dropped. */

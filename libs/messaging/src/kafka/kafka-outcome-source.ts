@@ -88,9 +88,18 @@ export class KafkaOutcomeSource implements OutcomeSource {
     try {
       const { position, ...event } = JSON.parse(message.value?.toString('utf8') ?? 'null') as Record<string, unknown>;
       if (typeof position !== 'number' || !isRegistryEvent(event)) return undefined;
-      return { scope: message.key?.toString('utf8') ?? event.scope, event, position };
+      const trace = traceOf(message);
+      return { scope: message.key?.toString('utf8') ?? event.scope, event, position, ...(trace ? { trace } : {}) };
     } catch {
       return undefined;
     }
   }
+}
+
+/** The W3C trace context an outcome record carries back (its registrar span), if any. */
+function traceOf({ headers }: KafkaMessage): Record<string, string> | undefined {
+  const traceparent = headers?.['traceparent'];
+  if (traceparent === undefined) return undefined;
+  const tracestate = headers?.['tracestate'];
+  return { traceparent: traceparent.toString(), ...(tracestate === undefined ? {} : { tracestate: tracestate.toString() }) };
 }

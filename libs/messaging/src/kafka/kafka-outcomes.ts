@@ -47,7 +47,7 @@ export class KafkaOutcomePublisher extends OwnProducer implements OutcomePublish
   publish(outcomes: readonly Outcome[]): Promise<void> {
     return this.sender.send(
       this.options.topic,
-      outcomes.map(({ scope, event, position }) => ({
+      outcomes.map(({ scope, event, position, trace }) => ({
         key: scope,
         value: JSON.stringify({ ...event, position }),
         headers: {
@@ -58,6 +58,7 @@ export class KafkaOutcomePublisher extends OwnProducer implements OutcomePublish
           ce_source: this.options.source ?? 'ifreg-registrar',
           ce_time: event.at,
           causationId: event.causationId,
+          ...trace,
         },
       })),
     );

@@ -1,4 +1,5 @@
 import type { Kafka } from 'kafkajs';
+import { traceCarrierOf } from '@ifreg/platform';
 import type { AgentMessageProducer, OutboundMessage } from '@ifreg/ports';
 import { agentMessageHeaders } from './cloud-events';
 import { KafkaSender } from './kafka-sender';
@@ -11,7 +12,7 @@ export interface KafkaAgentProducerOptions {
   readonly chunkSize?: number;
 }
 
-/** Agents → registrar: key = scope, value = the message JSON, CloudEvents headers. */
+/** Agents → registrar: key = scope, value = the message JSON, CloudEvents headers (and W3C traceparent while tracing). */
 export class KafkaAgentProducer implements AgentMessageProducer {
   private readonly sender: KafkaSender;
 
@@ -29,9 +30,11 @@ export class KafkaAgentProducer implements AgentMessageProducer {
 
   send(messages: readonly OutboundMessage[]): Promise<void> {
     const source = this.options.defaultSource ?? 'ifreg-agent';
+    // The sender's trace (an agent's send span, an HTTP request's span) goes on as traceparent.
+    const trace = traceCarrierOf();
     return this.sender.send(
       this.options.topic,
-      messages.map((m) => ({ key: m.key, value: m.value, headers: agentMessageHeaders(m, source) })),
+      messages.map((m) => ({ key: m.key, value: m.value, headers: { ...trace, ...agentMessageHeaders(m, source) } })),
     );
   }
 }

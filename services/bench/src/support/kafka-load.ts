@@ -25,7 +25,8 @@ export async function produce(producer: Producer, topic: string, messages: reado
 
 /**
  * The baseline consumer: a plain kafkajs consumer group reading `topic` from the beginning,
- * noting when each message arrived (performance.now()), and nothing else.
+ * noting when each message arrived (performance.now()) and its record's timestamp (epoch ms,
+ * set by its producer), and nothing else.
  */
 export class RawConsumer {
   readonly arrivals: number[] = [];
@@ -33,7 +34,7 @@ export class RawConsumer {
   private joined: Promise<void>;
   private waiter: { count: number; resolve: () => void } | undefined;
 
-  constructor(kafka: Kafka, groupId: string, private readonly onMessage?: (value: Buffer | null, at: number) => void) {
+  constructor(kafka: Kafka, groupId: string, private readonly onMessage?: (value: Buffer | null, at: number, timestamp: number) => void) {
     this.consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
     this.joined = new Promise((resolve) => this.consumer.on(this.consumer.events.GROUP_JOIN, () => resolve()));
   }
@@ -47,7 +48,7 @@ export class RawConsumer {
         const at = performance.now();
         for (const message of batch.messages) {
           this.arrivals.push(at);
-          this.onMessage?.(message.value, at);
+          this.onMessage?.(message.value, at, Number(message.timestamp));
         }
         if (this.waiter && this.arrivals.length >= this.waiter.count) this.waiter.resolve();
       },
