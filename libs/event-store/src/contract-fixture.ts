@@ -57,3 +57,6 @@ export async function waitFor(predicate: () => boolean, timeoutMs = 5000, what =
 }
 
 export const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+/** Strictly increasing: what the port promises of positions (not that they are gap-free). */
+export const increasing = (positions: readonly number[]): boolean => positions.every((p, i) => i === 0 || p > (positions[i - 1] ?? 0));
