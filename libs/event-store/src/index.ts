@@ -5,3 +5,7 @@ export * from './store-config';
 export { PostgresEventStore, type PostgresEventStoreOptions } from './postgres/postgres-event-store';
 export { EventStoreDbEventStore, type EventStoreDbEventStoreOptions } from './eventstoredb/eventstoredb-event-store';
 export { endOfAll, type EsdbClient } from './eventstoredb/client';
+export * from './snapshot-port';
+export { SqliteSnapshotStore } from './sqlite-snapshot-store';
+export { PostgresSnapshotStore } from './postgres/postgres-snapshot-store';
+export { FileSnapshotStore } from './files/file-snapshot-store';

@@ -4,6 +4,10 @@ import { EventStoreDbEventStore } from './eventstoredb/eventstoredb-event-store'
 import type { EventStore } from './port';
 import { PostgresEventStore } from './postgres/postgres-event-store';
 import { SqliteEventStore } from './sqlite-event-store';
+import { FileSnapshotStore } from './files/file-snapshot-store';
+import { PostgresSnapshotStore } from './postgres/postgres-snapshot-store';
+import { DEFAULT_SNAPSHOTS_KEPT, NoSnapshots, type SnapshotStore } from './snapshot-port';
+import { SqliteSnapshotStore } from './sqlite-snapshot-store';
 
 /** The store settings every service reads from its environment (README "Configuration"). */
 export const storeEnvSchema = z.object({
@@ -23,6 +27,11 @@ export const storeEnvSchema = z.object({
   // A reply that never comes (a network fault after the server committed) must fail the call,
   // so the registrar's batch fails and Kafka redelivers it; the retry is idempotent.
   IFREG_POSTGRES_QUERY_TIMEOUT_MS: envHelpers.int(10_000, 100, 600_000),
+  // Where snapshots live (README "Snapshots"): beside the events (SQLite, PostgreSQL), as files
+  // under IFREG_SNAPSHOT_DIR (always so with EventStoreDB), or nowhere.
+  IFREG_SNAPSHOTS: z.enum(['store', 'files', 'off']).default('store'),
+  IFREG_SNAPSHOT_DIR: z.string().min(1).default('data/snapshots'),
+  IFREG_SNAPSHOTS_KEPT: envHelpers.int(DEFAULT_SNAPSHOTS_KEPT, 1, 100),
   EVENTSTORE_URL: z.string().regex(/^(esdb|esdb\+discover|kurrentdb):\/\//, 'must be an esdb:// connection string').optional(),
 });
 
@@ -30,6 +39,17 @@ export type StoreSettings =
   | { readonly kind: 'sqlite'; readonly sqlitePath: string; readonly synchronous: 'FULL' | 'NORMAL' }
   | { readonly kind: 'postgres'; readonly url: string; readonly schema: string; readonly queryTimeoutMs?: number }
   | { readonly kind: 'eventstoredb'; readonly url: string };
+
+export type SnapshotSettings =
+  | { readonly kind: 'store' | 'off'; readonly keep: number }
+  | { readonly kind: 'files'; readonly dir: string; readonly keep: number };
+
+export function snapshotSettings(env: z.infer<typeof storeEnvSchema>): SnapshotSettings {
+  const keep = env.IFREG_SNAPSHOTS_KEPT;
+  // EventStoreDB keeps no blobs of ours: its snapshots are files.
+  if (env.IFREG_SNAPSHOTS === 'files' || (env.IFREG_SNAPSHOTS === 'store' && env.IFREG_STORE === 'eventstoredb')) return { kind: 'files', dir: env.IFREG_SNAPSHOT_DIR, keep };
+  return { kind: env.IFREG_SNAPSHOTS, keep };
+}
 
 export function storeSettings(env: z.infer<typeof storeEnvSchema>): StoreSettings {
   switch (env.IFREG_STORE) {
@@ -97,6 +117,20 @@ export function describeStore(settings: StoreSettings): string {
   if (settings.kind === 'sqlite') return `sqlite ${settings.sqlitePath} (synchronous=${settings.synchronous})`;
   const url = new URL(settings.url);
   return `${settings.kind} ${url.hostname}:${url.port}${settings.kind === 'postgres' ? `${url.pathname} schema ${settings.schema}` : ''}`;
+}
+
+/** Opens the snapshot store that goes with the event store. */
+export function openSnapshotStore(store: StoreSettings, snapshots: SnapshotSettings): SnapshotStore {
+  if (snapshots.kind === 'off') return new NoSnapshots();
+  if (snapshots.kind === 'files') return new FileSnapshotStore(snapshots.dir, snapshots.keep);
+  switch (store.kind) {
+    case 'sqlite':
+      return new SqliteSnapshotStore({ path: store.sqlitePath, keep: snapshots.keep });
+    case 'postgres':
+      return new PostgresSnapshotStore({ connectionString: store.url, schema: store.schema, keep: snapshots.keep });
+    case 'eventstoredb':
+      throw new StoreConfigError('EventStoreDB snapshots are files: IFREG_SNAPSHOTS=files');
+  }
 }
 
 /** Opens the configured adapter, ready to use; the one place that knows every adapter. */
