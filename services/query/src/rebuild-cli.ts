@@ -37,18 +37,19 @@ async function main(): Promise<void> {
     { format: 'rebuild [{bar}] {percentage}% | {value}/{total} events | {rate} events/s | ETA {eta_formatted}', hideCursor: true, noTTYOutput: true, notTTYSchedule: 2000 },
     Presets.shades_classic,
   );
-  if (options.progress) bar.start(Math.max(status.target, 1), status.position, { rate: 0 });
+  // Events, not positions: positions are opaque and may skip.
+  if (options.progress) bar.start(Math.max(status.total ?? 0, 1), status.events ?? 0, { rate: 0 });
   while (status.running) {
     await new Promise((resolve) => setTimeout(resolve, options.interval));
     status = await call(endpoint);
     if (options.progress) {
-      bar.setTotal(Math.max(status.target, 1));
-      bar.update(status.position, { rate: status.eventsPerSecond ?? 0 });
+      bar.setTotal(Math.max(status.total ?? 0, 1));
+      bar.update(status.events ?? 0, { rate: status.eventsPerSecond ?? 0 });
     }
   }
   if (options.progress) bar.stop();
   if (status.error) throw new Error(`rebuild failed: ${status.error}`);
-  console.log(`rebuilt ${status.position} events (${status.eventsPerSecond ?? 0} events/s), swapped in at ${status.finishedAt ?? '?'}`);
+  console.log(`rebuilt ${status.events ?? 0} events (${status.eventsPerSecond ?? 0} events/s), swapped in at ${status.finishedAt ?? '?'}`);
 }
 
 main().catch((error: unknown) => {

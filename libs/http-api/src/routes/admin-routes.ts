@@ -2,7 +2,7 @@ import type { RebuildTracker } from '@ifreg/query';
 import type { HttpApp } from '../app';
 import { errorSchema } from '../errors';
 
-const statusSchema = { type: 'object', additionalProperties: true, properties: { running: { type: 'boolean' }, position: { type: 'integer' }, target: { type: 'integer' } } };
+const statusSchema = { type: 'object', additionalProperties: true, properties: { running: { type: 'boolean' }, position: { type: 'integer' }, target: { type: 'integer' }, events: { type: 'integer' }, total: { type: 'integer' } } };
 
 /** Rebuild of the read model from position 0, aside, while this one keeps answering. */
 export function registerAdminRoutes(app: HttpApp, rebuild: RebuildTracker): void {

@@ -79,7 +79,7 @@ async function rebuildRate(url: string): Promise<number> {
   }
   if (status.error !== undefined || status.startedAt === undefined || status.finishedAt === undefined) throw new Error(`rebuild failed: ${JSON.stringify(status)}`);
   const seconds = (Date.parse(status.finishedAt) - Date.parse(status.startedAt)) / 1000;
-  return status.position / seconds;
+  return (status.events ?? 0) / seconds;
 }
 
 /**
