@@ -32,6 +32,11 @@ export const storeEnvSchema = z.object({
   IFREG_SNAPSHOTS: z.enum(['store', 'files', 'off']).default('store'),
   IFREG_SNAPSHOT_DIR: z.string().min(1).default('data/snapshots'),
   IFREG_SNAPSHOTS_KEPT: envHelpers.int(DEFAULT_SNAPSHOTS_KEPT, 1, 100),
+  // The query service's cadence: after this many events, or this long after the last one.
+  IFREG_SNAPSHOT_EVERY_EVENTS: envHelpers.int(100_000, 1, 1_000_000_000),
+  IFREG_SNAPSHOT_EVERY_MS: envHelpers.int(600_000, 1_000, 86_400_000),
+  // The registrar's: a scope's snapshot after this many of its events.
+  IFREG_SCOPE_SNAPSHOT_EVERY: envHelpers.int(1_000, 1, 1_000_000_000),
   EVENTSTORE_URL: z.string().regex(/^(esdb|esdb\+discover|kurrentdb):\/\//, 'must be an esdb:// connection string').optional(),
 });
 
@@ -40,15 +45,20 @@ export type StoreSettings =
   | { readonly kind: 'postgres'; readonly url: string; readonly schema: string; readonly queryTimeoutMs?: number }
   | { readonly kind: 'eventstoredb'; readonly url: string };
 
-export type SnapshotSettings =
-  | { readonly kind: 'store' | 'off'; readonly keep: number }
-  | { readonly kind: 'files'; readonly dir: string; readonly keep: number };
+interface SnapshotCadence {
+  readonly keep: number;
+  readonly everyEvents: number;
+  readonly everyMs: number;
+  readonly scopeEvery: number;
+}
+
+export type SnapshotSettings = SnapshotCadence & ({ readonly kind: 'store' | 'off' } | { readonly kind: 'files'; readonly dir: string });
 
 export function snapshotSettings(env: z.infer<typeof storeEnvSchema>): SnapshotSettings {
-  const keep = env.IFREG_SNAPSHOTS_KEPT;
+  const cadence = { keep: env.IFREG_SNAPSHOTS_KEPT, everyEvents: env.IFREG_SNAPSHOT_EVERY_EVENTS, everyMs: env.IFREG_SNAPSHOT_EVERY_MS, scopeEvery: env.IFREG_SCOPE_SNAPSHOT_EVERY };
   // EventStoreDB keeps no blobs of ours: its snapshots are files.
-  if (env.IFREG_SNAPSHOTS === 'files' || (env.IFREG_SNAPSHOTS === 'store' && env.IFREG_STORE === 'eventstoredb')) return { kind: 'files', dir: env.IFREG_SNAPSHOT_DIR, keep };
-  return { kind: env.IFREG_SNAPSHOTS, keep };
+  if (env.IFREG_SNAPSHOTS === 'files' || (env.IFREG_SNAPSHOTS === 'store' && env.IFREG_STORE === 'eventstoredb')) return { ...cadence, kind: 'files', dir: env.IFREG_SNAPSHOT_DIR };
+  return { ...cadence, kind: env.IFREG_SNAPSHOTS };
 }
 
 export function storeSettings(env: z.infer<typeof storeEnvSchema>): StoreSettings {

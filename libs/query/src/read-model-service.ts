@@ -29,6 +29,13 @@ export interface ReadModelOptions {
   readonly snapshotEveryMs?: number;
 }
 
+/** The snapshot options from a service's settings. */
+export const snapshotOptions = (settings: { readonly everyEvents: number; readonly everyMs: number }, snapshots: SnapshotStore): ReadModelOptions => ({
+  snapshots,
+  snapshotEveryEvents: settings.everyEvents,
+  snapshotEveryMs: settings.everyMs,
+});
+
 export interface RebuildProgress {
   readonly position: number;
   readonly target: number;

@@ -111,7 +111,7 @@ describe('a query service with snapshots', () => {
   it('ignores a snapshot that is unreadable or of another version, with a warning, and folds the store', async () => {
     await churn(2);
     const warnings: unknown[] = [];
-    const warn = jest.spyOn(log, 'warn').mockImplementation(((...args: unknown[]) => void warnings.push(args)) as never);
+    const warn = jest.spyOn(log, 'warn').mockImplementation(((...args: unknown[]) => void warnings.push(args)));
     const head = await store.headPosition();
     await snapshots.save({ key: READ_MODEL_SNAPSHOT_KEY, version: READ_MODEL_SNAPSHOT_VERSION, position: head, data: Buffer.from('not a snapshot') });
     const unreadable = await started({ snapshots });

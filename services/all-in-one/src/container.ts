@@ -1,9 +1,9 @@
 import { Container, ContainerModule } from 'inversify';
-import type { EventStore } from '@ifreg/event-store';
+import { openSnapshotStore, type EventStore } from '@ifreg/event-store';
 import { buildHttpApi } from '@ifreg/http-api';
 import { InProcessTransport, ObjectBroker, OutcomeWaiter } from '@ifreg/messaging';
 import { Lifecycle, createLogger, createMetricsRegistry, type Logger } from '@ifreg/platform';
-import { ReadModelService, RebuildTracker, registerProjectionMetrics } from '@ifreg/query';
+import { ReadModelService, RebuildTracker, registerProjectionMetrics, snapshotOptions } from '@ifreg/query';
 import { RegistrarService, ScopeCache, createRegistrarMetrics, findRecordedSet } from '@ifreg/registrar';
 import type { AllInOneConfig } from './config';
 import { TOKENS } from './tokens';
@@ -20,6 +20,7 @@ const platformModule = (config: AllInOneConfig) =>
 const storeModule = (store: EventStore) =>
   new ContainerModule(({ bind }) => {
     bind(TOKENS.EventStore).toConstantValue(store);
+    bind(TOKENS.Snapshots).toDynamicValue((ctx) => openSnapshotStore(ctx.get(TOKENS.Config).store, ctx.get(TOKENS.Config).snapshots)).inSingletonScope();
   });
 
 const transportModule = new ContainerModule(({ bind }) => {
@@ -43,7 +44,10 @@ const registrarModule = new ContainerModule(({ bind }) => {
       const transport = ctx.get(TOKENS.Transport);
       return new RegistrarService({
         store,
-        scopes: new ScopeCache(store, ctx.get(TOKENS.Config).registry, log, ctx.get(TOKENS.Config).scopeCacheEntries),
+        scopes: new ScopeCache(store, ctx.get(TOKENS.Config).registry, log, ctx.get(TOKENS.Config).scopeCacheEntries, {
+          store: ctx.get(TOKENS.Snapshots),
+          everyEvents: ctx.get(TOKENS.Config).snapshots.scopeEvery,
+        }),
         outcomes: transport,
         deadLetters: transport,
         log,
@@ -58,7 +62,10 @@ const queryModule = new ContainerModule(({ bind }) => {
   bind(TOKENS.ReadModel)
     .toDynamicValue((ctx) => {
       const store = ctx.get(TOKENS.EventStore);
-      const readModel = new ReadModelService(store, ctx.get(TOKENS.Logger).child({ component: 'projection' }), { watchHistory: ctx.get(TOKENS.Config).watchHistory });
+      const readModel = new ReadModelService(store, ctx.get(TOKENS.Logger).child({ component: 'projection' }), {
+        watchHistory: ctx.get(TOKENS.Config).watchHistory,
+        ...snapshotOptions(ctx.get(TOKENS.Config).snapshots, ctx.get(TOKENS.Snapshots)),
+      });
       registerProjectionMetrics(ctx.get(TOKENS.Metrics), readModel, store);
       return readModel;
     })

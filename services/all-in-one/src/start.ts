@@ -25,6 +25,7 @@ export async function startAllInOne(config: AllInOneConfig, options: { handleSig
   if (options.handleSignals) lifecycle.handleSignals();
 
   lifecycle.onStop('event store', () => store.close());
+  lifecycle.onStop('snapshots', () => container.get(TOKENS.Snapshots).close());
   const readModel = container.get(TOKENS.ReadModel);
   await readModel.start();
   lifecycle.onStop('read model', () => readModel.stop());

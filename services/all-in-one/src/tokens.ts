@@ -1,5 +1,5 @@
 import type { ServiceIdentifier } from 'inversify';
-import type { EventStore } from '@ifreg/event-store';
+import type { EventStore, SnapshotStore } from '@ifreg/event-store';
 import type { HttpApp } from '@ifreg/http-api';
 import type { InProcessTransport, ObjectBroker, OutcomeWaiter } from '@ifreg/messaging';
 import type { Lifecycle, Logger, Registry } from '@ifreg/platform';
@@ -16,6 +16,7 @@ export const TOKENS = {
   Metrics: token<Registry>('Metrics'),
   Lifecycle: token<Lifecycle>('Lifecycle'),
   EventStore: token<EventStore>('EventStore'),
+  Snapshots: token<SnapshotStore>('Snapshots'),
   Transport: token<InProcessTransport>('Transport'),
   OutcomeWaiter: token<OutcomeWaiter>('OutcomeWaiter'),
   Registrar: token<RegistrarService>('Registrar'),

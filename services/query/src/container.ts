@@ -1,11 +1,11 @@
 import { Container, ContainerModule } from 'inversify';
-import type { EventStore } from '@ifreg/event-store';
+import { openSnapshotStore, type EventStore } from '@ifreg/event-store';
 import { buildHttpApi } from '@ifreg/http-api';
 import { randomUUID } from 'node:crypto';
 import { KafkaAgentProducer, KafkaObjectRoute, ObjectBroker, createKafka } from '@ifreg/messaging';
 import { Lifecycle, createLogger, createMetricsRegistry } from '@ifreg/platform';
 import { findRecordedSet } from '@ifreg/registrar';
-import { ReadModelService, RebuildTracker, registerProjectionMetrics } from '@ifreg/query';
+import { ReadModelService, RebuildTracker, registerProjectionMetrics, snapshotOptions } from '@ifreg/query';
 import type { QueryConfig } from './config';
 import { TOKENS } from './tokens';
 
@@ -21,6 +21,7 @@ const platformModule = (config: QueryConfig) =>
 const storeModule = (store: EventStore) =>
   new ContainerModule(({ bind }) => {
     bind(TOKENS.EventStore).toConstantValue(store);
+    bind(TOKENS.Snapshots).toDynamicValue((ctx) => openSnapshotStore(ctx.get(TOKENS.Config).store, ctx.get(TOKENS.Config).snapshots)).inSingletonScope();
   });
 
 const projectionModule = new ContainerModule(({ bind }) => {
@@ -29,6 +30,7 @@ const projectionModule = new ContainerModule(({ bind }) => {
       const store = ctx.get(TOKENS.EventStore);
       const readModel = new ReadModelService(store, ctx.get(TOKENS.Logger).child({ component: 'projection' }), {
         watchHistory: ctx.get(TOKENS.Config).watchHistory,
+        ...snapshotOptions(ctx.get(TOKENS.Config).snapshots, ctx.get(TOKENS.Snapshots)),
       });
       registerProjectionMetrics(ctx.get(TOKENS.Metrics), readModel, store);
       return readModel;

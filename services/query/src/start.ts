@@ -22,6 +22,7 @@ export async function startQuery(config: QueryConfig, options: { handleSignals?:
   if (options.handleSignals) lifecycle.handleSignals();
 
   lifecycle.onStop('event store', () => store.close());
+  lifecycle.onStop('snapshots', () => container.get(TOKENS.Snapshots).close());
   const readModel = container.get(TOKENS.ReadModel);
   lifecycle.onStop('read model', () => readModel.stop());
 

@@ -1,5 +1,5 @@
 import type { ServiceIdentifier } from 'inversify';
-import type { EventStore } from '@ifreg/event-store';
+import type { EventStore, SnapshotStore } from '@ifreg/event-store';
 import type { HttpApp } from '@ifreg/http-api';
 import type { KafkaAgentProducer, KafkaObjectRoute, ObjectBroker } from '@ifreg/messaging';
 import type { Lifecycle, Logger, Registry } from '@ifreg/platform';
@@ -14,6 +14,7 @@ export const TOKENS = {
   Metrics: token<Registry>('Metrics'),
   Lifecycle: token<Lifecycle>('Lifecycle'),
   EventStore: token<EventStore>('EventStore'),
+  Snapshots: token<SnapshotStore>('Snapshots'),
   ReadModel: token<ReadModelService>('ReadModel'),
   Rebuild: token<RebuildTracker>('Rebuild'),
   ObjectBroker: token<ObjectBroker>('ObjectBroker'),

@@ -1,5 +1,5 @@
 import { Container, ContainerModule } from 'inversify';
-import type { EventStore } from '@ifreg/event-store';
+import { openSnapshotStore, type EventStore } from '@ifreg/event-store';
 import { KafkaAgentConsumer, KafkaDeadLetterPublisher, KafkaOutcomePublisher, ThreadSender, createKafka } from '@ifreg/messaging';
 import { Lifecycle, createLogger, createMetricsRegistry } from '@ifreg/platform';
 import { RegistrarService, ScopeCache, createRegistrarMetrics } from '@ifreg/registrar';
@@ -18,6 +18,7 @@ const platformModule = (config: RegistrarConfig) =>
 const storeModule = (store: EventStore) =>
   new ContainerModule(({ bind }) => {
     bind(TOKENS.EventStore).toConstantValue(store);
+    bind(TOKENS.Snapshots).toDynamicValue((ctx) => openSnapshotStore(ctx.get(TOKENS.Config).store, ctx.get(TOKENS.Config).snapshots)).inSingletonScope();
   });
 
 const kafkaModule = new ContainerModule(({ bind }) => {
@@ -60,7 +61,10 @@ const registrarModule = new ContainerModule(({ bind }) => {
       const log = ctx.get(TOKENS.Logger);
       return new RegistrarService({
         store,
-        scopes: new ScopeCache(store, ctx.get(TOKENS.Config).registry, log, ctx.get(TOKENS.Config).scopeCacheEntries),
+        scopes: new ScopeCache(store, ctx.get(TOKENS.Config).registry, log, ctx.get(TOKENS.Config).scopeCacheEntries, {
+          store: ctx.get(TOKENS.Snapshots),
+          everyEvents: ctx.get(TOKENS.Config).snapshots.scopeEvery,
+        }),
         outcomes: ctx.get(TOKENS.Outcomes),
         deadLetters: ctx.get(TOKENS.DeadLetters),
         log,

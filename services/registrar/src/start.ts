@@ -35,6 +35,7 @@ export async function startRegistrar(config: RegistrarConfig, options: { handleS
   }
 
   lifecycle.onStop('event store', () => store.close());
+  lifecycle.onStop('snapshots', () => container.get(TOKENS.Snapshots).close());
   const outcomes = container.get(TOKENS.Outcomes);
   const deadLetters = container.get(TOKENS.DeadLetters);
   await Promise.all([outcomes.connect(), deadLetters.connect()]);

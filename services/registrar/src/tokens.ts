@@ -1,6 +1,6 @@
 import type { ServiceIdentifier } from 'inversify';
 import type { Kafka } from 'kafkajs';
-import type { EventStore } from '@ifreg/event-store';
+import type { EventStore, SnapshotStore } from '@ifreg/event-store';
 import type { KafkaAgentConsumer, KafkaDeadLetterPublisher, KafkaOutcomePublisher } from '@ifreg/messaging';
 import type { Lifecycle, Logger, Registry } from '@ifreg/platform';
 import type { RegistrarService } from '@ifreg/registrar';
@@ -14,6 +14,7 @@ export const TOKENS = {
   Metrics: token<Registry>('Metrics'),
   Lifecycle: token<Lifecycle>('Lifecycle'),
   EventStore: token<EventStore>('EventStore'),
+  Snapshots: token<SnapshotStore>('Snapshots'),
   Kafka: token<Kafka>('Kafka'),
   Consumer: token<KafkaAgentConsumer>('Consumer'),
   Outcomes: token<KafkaOutcomePublisher>('Outcomes'),

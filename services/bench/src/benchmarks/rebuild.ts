@@ -16,6 +16,7 @@ interface RebuildStatus {
   readonly running: boolean;
   readonly position: number;
   readonly target: number;
+  readonly events?: number;
   readonly startedAt?: string;
   readonly finishedAt?: string;
   readonly error?: string;
