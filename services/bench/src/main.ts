@@ -13,6 +13,7 @@ import { postgresStoreBenchmark } from './benchmarks/store-postgres';
 import { pipelineBenchmark } from './benchmarks/pipeline';
 import { queryApiBenchmark } from './benchmarks/query-api';
 import { rebuildBenchmark } from './benchmarks/rebuild';
+import { historyBenchmark } from './benchmarks/history';
 import { registrarMemoryBenchmark } from './benchmarks/registrar-memory';
 import { watchBenchmark } from './benchmarks/watch';
 import { kafkaBroker, type KafkaBroker } from './support/kafka-broker';
@@ -30,6 +31,7 @@ const BENCHMARKS: Readonly<Record<string, Bench>> = {
   memory: (ctx) => memoryBenchmark(ctx),
   'registrar-memory': registrarMemoryBenchmark,
   watch: watchBenchmark,
+  history: historyBenchmark,
 };
 
 async function main(): Promise<void> {
