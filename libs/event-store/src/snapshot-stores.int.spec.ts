@@ -50,6 +50,16 @@ const contract = (name: string, make: () => Made, run = true): void => {
       expect(await made.count('registry/s1')).toBe(1);
     });
 
+    it('keeps a snapshot of many parts whole', async () => {
+      const big = Buffer.alloc(1_000_003);
+      for (let i = 0; i < big.length; i++) big[i] = (i * 7) & 0xff;
+      await made.store.save({ key: 'big', version: 1, position: 1, data: big });
+      await made.store.save({ key: 'big', version: 1, position: 2, data: big.subarray(1) });
+      await made.store.save({ key: 'big', version: 1, position: 3, data: big.subarray(2) });
+      expect(Buffer.compare(Buffer.from((await made.store.newest('big'))?.data ?? []), big.subarray(2))).toBe(0);
+      expect(await made.count('big')).toBe(2);
+    });
+
     it('saves a snapshot of a position again as a whole replacement', async () => {
       await made.store.save({ key: 'k', version: 1, position: 7, data: blob('first') });
       await made.store.save({ key: 'k', version: 2, position: 7, data: blob('second') });
@@ -68,7 +78,10 @@ contract('sqlite', () => {
     count: async (key) => {
       const db = new Database(path, { readonly: true });
       try {
-        return db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM snapshots WHERE key = ?').get(key)?.n ?? 0;
+        const headers = db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM snapshots WHERE key = ?').get(key)?.n ?? 0;
+        const parted = db.prepare<[string], { n: number }>('SELECT count(DISTINCT position) AS n FROM snapshot_parts WHERE key = ?').get(key)?.n ?? 0;
+        if (parted !== headers) throw new Error(`${headers} snapshots of ${key} but parts of ${parted}`);
+        return headers;
       } finally {
         db.close();
       }
@@ -91,7 +104,12 @@ contract('postgres', () => {
   const admin = new Pool({ connectionString: url, max: 1 });
   return {
     store: new PostgresSnapshotStore({ connectionString: url, schema }),
-    count: async (key) => Number((await admin.query<{ n: string }>(`SELECT count(*) AS n FROM "${schema}".snapshots WHERE key = $1`, [key])).rows[0]?.n),
+    count: async (key) => {
+      const headers = Number((await admin.query<{ n: string }>(`SELECT count(*) AS n FROM "${schema}".snapshots WHERE key = $1`, [key])).rows[0]?.n);
+      const parted = Number((await admin.query<{ n: string }>(`SELECT count(DISTINCT position) AS n FROM "${schema}".snapshot_parts WHERE key = $1`, [key])).rows[0]?.n);
+      if (parted !== headers) throw new Error(`${headers} snapshots of ${key} but parts of ${parted}`);
+      return headers;
+    },
     dispose: async () => {
       await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
       await admin.end();

@@ -235,7 +235,7 @@ export class ReadModelService {
         this.log.warn({ position: snapshot.position, head }, 'read model snapshot is ahead of the store (another store?) and is ignored: folding the store from its start');
         return;
       }
-      const state = decodeReadModel(snapshot.data);
+      const state = await decodeReadModel(snapshot.data);
       if (state.model.position !== snapshot.position) throw new Error(`holds position ${state.model.position}, saved as ${snapshot.position}`);
       this.current = state.model;
       this.events = state.events;

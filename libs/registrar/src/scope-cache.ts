@@ -68,7 +68,9 @@ export class ScopeCache {
     const loaded = this.scopes.get(scope);
     if (!loaded) return;
     this.remember(scope, loaded);
-    if (this.snapshots && loaded.revision - loaded.snapshotRevision >= this.snapshots.everyEvents) this.writeSnapshot(this.snapshots, scope, loaded);
+    // Due after N events, and never before the tail costs as much to read as the state to write.
+    const since = loaded.revision - loaded.snapshotRevision;
+    if (this.snapshots && since >= this.snapshots.everyEvents && since >= loaded.state.byLuid.size) this.writeSnapshot(this.snapshots, scope, loaded);
   }
 
   /** In the background: the state is encoded now (it matches `revision` now), written after. */

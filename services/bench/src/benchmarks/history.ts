@@ -11,16 +11,19 @@ import { summarize, type Figure } from '../measure';
 import type { BenchContext } from '../context';
 import { growByRebootChurn, type ChurnShape } from '../support/history-store';
 import { ROOT } from '../support/paths';
+import { snapshotLatency } from './snapshot-latency';
 import { dropSchema, freshSchema, postgresUnavailable, postgresUrl } from '../support/postgres';
 import { getJson, startQueryService } from '../support/query-service';
 
 const run = promisify(execFile);
 
 /** The live set of the issue's measurement: 200 scopes of 10 interfaces, grown by reboots. */
-const SHAPE: ChurnShape = { scopes: 200, interfaces: 10, roundsPerAppend: 10, scopeSnapshotEvery: 1000 };
+const SHAPE: ChurnShape = { scopes: 200, interfaces: 10, roundsPerAppend: 10, scopeSnapshotEvery: 250 };
 /** History lengths; IFREG_BENCH_HISTORY_SIZES overrides (e.g. 100000,1000000,5000000). */
 const sizes = (): number[] => (process.env['IFREG_BENCH_HISTORY_SIZES'] ?? '100000,1000000').split(',').map(Number);
 const COLD_SCOPES = ['host-3', 'host-57', 'host-101', 'host-149', 'host-188'];
+/** Restarts from the snapshot measured per store (the median is reported). */
+const RESTARTS = 3;
 
 interface Kind {
   readonly name: 'sqlite' | 'postgres';
@@ -95,7 +98,7 @@ async function registrarChild(settings: StoreSettings): Promise<{ decisionMs: nu
 async function measure(ctx: BenchContext, kind: Kind, size: number): Promise<Measured> {
   const opened = await kind.open();
   try {
-    let started = process.hrtime.bigint();
+    const started = process.hrtime.bigint();
     const events = await growByRebootChurn(opened.store, opened.snapshots, size, SHAPE, `history-${kind.name}-${size}`);
     await opened.snapshots.close();
     await opened.store.close();
@@ -104,8 +107,9 @@ async function measure(ctx: BenchContext, kind: Kind, size: number): Promise<Mea
     const fold = await queryStart(ctx, { ...opened.env, IFREG_SNAPSHOTS: 'off' });
     // A first start with snapshots folds all too; it writes one on request before it stops.
     await queryStart(ctx, { ...opened.env, IFREG_SNAPSHOTS: 'store' }, async (url) => void (await getJson(`${url}/v1/admin/snapshot`, { method: 'POST' })));
-    const ready = await queryStart(ctx, { ...opened.env, IFREG_SNAPSHOTS: 'store' });
-    started = process.hrtime.bigint();
+    const restarts: { ms: number; rss: number }[] = [];
+    for (let i = 0; i < RESTARTS; i++) restarts.push(await queryStart(ctx, { ...opened.env, IFREG_SNAPSHOTS: 'store' }));
+    const ready = { ms: summarize(restarts.map((r) => r.ms)).median, rss: summarize(restarts.map((r) => r.rss)).median };
     const registrar = await registrarChild(opened.settings);
     const decisionMs = summarize(registrar.decisionMs).median;
     ctx.log(`history: ${kind.name} ${events.toLocaleString('en-US')}: query ready ${Math.round(ready.ms)} ms (without snapshot ${Math.round(fold.ms)} ms), RSS ${mib(ready.rss)} MiB; registrar cold-scope decision ${decisionMs.toFixed(1)} ms (${registrar.decisionMs.map((d) => d.toFixed(1)).join(', ')}), RSS ${mib(registrar.rss)} MiB`);
@@ -125,7 +129,7 @@ const mib = (bytes: number): number => Math.round((bytes / 1048576) * 10) / 10;
  * a ratio ≥ 0.67); and the restart without a snapshot against the restart with one.
  */
 export async function historyBenchmark(ctx: BenchContext): Promise<Figure[]> {
-  const figures: Figure[] = [];
+  const figures: Figure[] = [await snapshotLatency(ctx)];
   const unavailable = await postgresUnavailable();
   for (const kind of kinds(ctx)) {
     if (kind.name === 'postgres' && unavailable !== undefined) {

@@ -8,7 +8,7 @@ export interface ChurnShape {
   readonly interfaces: number;
   /** Reboot rounds appended per scope in one append (a batch, as a busy registrar makes). */
   readonly roundsPerAppend: number;
-  /** A scope's snapshot every this many of its events, as the registrar writes them. */
+  /** A scope's snapshot every this many of its events, as the registrar writes them (ScopeCache.recount). */
   readonly scopeSnapshotEvery: number;
 }
 
@@ -35,7 +35,8 @@ export async function growByRebootChurn(store: EventStore, snapshots: SnapshotSt
       }
       // Encoded before the append's await: the recorder's state is that of the batch's end.
       const revision = (revisions[s] ?? NO_STREAM) + batch.length;
-      const due = revision - (snapshotAt[s] ?? NO_STREAM) >= shape.scopeSnapshotEvery;
+      const since = revision - (snapshotAt[s] ?? NO_STREAM);
+      const due = since >= shape.scopeSnapshotEvery && since >= recorder.state.byLuid.size;
       const data = due ? encodeScope(recorder.state) : undefined;
       revisions[s] = (await store.append(`registry-${recorder.scope}`, batch, revisions[s] ?? NO_STREAM)).nextExpectedRevision;
       if (revisions[s] !== revision) throw new Error(`scope ${recorder.scope}: revision ${revisions[s]}, expected ${revision}`);
