@@ -35,7 +35,7 @@ export const storeEnvSchema = z.object({
   // The query service's cadence: after this many events, or this long after the last one.
   IFREG_SNAPSHOT_EVERY_EVENTS: envHelpers.int(100_000, 1, 1_000_000_000),
   IFREG_SNAPSHOT_EVERY_MS: envHelpers.int(600_000, 1_000, 86_400_000),
-  // The registrar's: a scope's snapshot after this many of its events (and no fewer than its live interfaces).
+  // The registrar's: a scope's snapshot after this many of its events (and no fewer than half its live interfaces).
   IFREG_SCOPE_SNAPSHOT_EVERY: envHelpers.int(250, 1, 1_000_000_000),
   EVENTSTORE_URL: z.string().regex(/^(esdb|esdb\+discover|kurrentdb):\/\//, 'must be an esdb:// connection string').optional(),
 });

@@ -68,9 +68,10 @@ export class ScopeCache {
     const loaded = this.scopes.get(scope);
     if (!loaded) return;
     this.remember(scope, loaded);
-    // Due after N events, and never before the tail costs as much to read as the state to write.
+    // Due after N events, and not before the tail is half the live state (what a snapshot costs
+    // to write): a scope of 65,535 interfaces is not written out every N events.
     const since = loaded.revision - loaded.snapshotRevision;
-    if (this.snapshots && since >= this.snapshots.everyEvents && since >= loaded.state.byLuid.size) this.writeSnapshot(this.snapshots, scope, loaded);
+    if (this.snapshots && since >= this.snapshots.everyEvents && 2 * since >= loaded.state.byLuid.size) this.writeSnapshot(this.snapshots, scope, loaded);
   }
 
   /** In the background: the state is encoded now (it matches `revision` now), written after. */

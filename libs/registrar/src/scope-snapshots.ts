@@ -22,7 +22,7 @@ export interface ScopeSnapshotSettings {
   readonly store: SnapshotStore;
   /**
    * A scope's snapshot is written after this many events of its stream since the last one, and
-   * at least as many as it has live interfaces (its state is about that size to write).
+   * at least half as many as it has live interfaces (its state is about that size to write).
    */
   readonly everyEvents: number;
 }
