@@ -1,4 +1,5 @@
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { DEFAULT_SNAPSHOTS_KEPT, type Snapshot, type SnapshotStore, type SnapshotToSave } from '../snapshot-port';
 
@@ -9,8 +10,8 @@ const NAME = /^(\d{16})\.v(\d+)\.snap$/;
  * Snapshots as files, one directory per key (its name hex-encoded) under `dir`: the
  * EventStoreDB deployment's choice, and any store's with IFREG_SNAPSHOTS=files. Written to a
  * temporary name and renamed, so a reader sees a whole file or none; then the key's files
- * beyond the newest `keep` are deleted. One `dir` per process (or replica): two writers of
- * one key would delete each other's files.
+ * beyond the newest `keep` are deleted. Replicas may share `dir`: any snapshot of a key is a
+ * fold of the same history, whoever wrote it.
  */
 export class FileSnapshotStore implements SnapshotStore {
   constructor(private readonly dir: string, private readonly keep = DEFAULT_SNAPSHOTS_KEPT) {}
@@ -19,7 +20,7 @@ export class FileSnapshotStore implements SnapshotStore {
     const folder = this.folderOf(s.key);
     await mkdir(folder, { recursive: true });
     const name = `${String(s.position).padStart(16, '0')}.v${s.version}.snap`;
-    const temporary = join(folder, `.${name}.${process.pid}.tmp`);
+    const temporary = join(folder, `.${name}.${randomUUID()}.tmp`);
     await writeFile(temporary, s.data, { flush: true });
     await rename(temporary, join(folder, name));
     // One file per position: a save of the same position in another version replaces it.
