@@ -70,7 +70,7 @@ export function appendContract({ store }: StoreFixture): void {
       expect(await store().append('order-1', makeEvents('a', 3), NO_STREAM)).toEqual(first);
       expect(await store().append('order-1', makeEvents('a', 3), ANY)).toEqual(first);
       expect(await store().readStream('order-1')).toHaveLength(3);
-      expect(await store().headPosition()).toBe(3);
+      expect(await store().headPosition()).toBe(first.position);
     });
 
     it('rejects a batch that is only partly recorded', async () => {
@@ -81,7 +81,7 @@ export function appendContract({ store }: StoreFixture): void {
       await expect(current).rejects.toThrow(/2 of 3 event ids are already recorded/);
       await expect(current).rejects.toBeInstanceOf(DuplicateEventsError);
       expect(store().isTransient(await current.catch((error: unknown) => error))).toBe(true);
-      expect(await store().headPosition()).toBe(2);
+      expect((await store().readAll(0, 10)).map((e) => e.id)).toEqual(['a-0', 'a-1']);
     });
   });
 
