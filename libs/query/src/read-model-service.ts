@@ -29,12 +29,9 @@ export interface ReadModelOptions {
   readonly snapshotEveryMs?: number;
 }
 
-/** The snapshot options from a service's settings. */
-export const snapshotOptions = (settings: { readonly everyEvents: number; readonly everyMs: number }, snapshots: SnapshotStore): ReadModelOptions => ({
-  snapshots,
-  snapshotEveryEvents: settings.everyEvents,
-  snapshotEveryMs: settings.everyMs,
-});
+/** The snapshot options from a service's settings (none when they are off: no serialising for nothing). */
+export const snapshotOptions = (settings: { readonly kind: string; readonly everyEvents: number; readonly everyMs: number }, snapshots: SnapshotStore): ReadModelOptions =>
+  settings.kind === 'off' ? {} : { snapshots, snapshotEveryEvents: settings.everyEvents, snapshotEveryMs: settings.everyMs };
 
 export interface RebuildProgress {
   readonly position: number;
@@ -100,6 +97,8 @@ export class ReadModelService {
       },
     });
     await this.waitFor(head, Number.POSITIVE_INFINITY, () => failure);
+    // None while catching up (each would hold folding up); one now if the catch-up was long.
+    if (this.snapshotDue()) void this.snapshot();
   }
 
   get position(): number {
@@ -292,7 +291,7 @@ export class ReadModelService {
   }
 
   private snapshotDue(): boolean {
-    if (this.options.snapshots === undefined || this.snapshotting || this.rebuilding) return false;
+    if (this.options.snapshots === undefined || this.snapshotting || this.rebuilding || !this.ready) return false;
     const since = this.events - this.snapshotAt.events;
     if (since >= (this.options.snapshotEveryEvents ?? 100_000)) return true;
     return since > 0 && Date.now() - this.snapshotAt.time >= (this.options.snapshotEveryMs ?? 600_000);

@@ -89,6 +89,17 @@ describe('a query service with snapshots', () => {
     expect((await snapshots.newest(READ_MODEL_SNAPSHOT_KEY))?.position).toBeGreaterThanOrEqual(10);
   });
 
+  it('writes none while it catches up at start (each would hold folding up), and one once caught up', async () => {
+    await churn(2);
+    const save = jest.spyOn(snapshots, 'save');
+    const service = await started({ snapshots, snapshotEveryEvents: 10, batchSize: 5 });
+    for (const deadline = Date.now() + 5000; save.mock.calls.length === 0 || service.isSnapshotting; await new Promise((r) => setTimeout(r, 10))) {
+      if (Date.now() > deadline) throw new Error('no snapshot within 5 s');
+    }
+    expect(save).toHaveBeenCalledTimes(1);
+    expect((await snapshots.newest(READ_MODEL_SNAPSHOT_KEY))?.position).toBe(await store.headPosition());
+  });
+
   it('serves a watch that resumes from a position before the restart, within its horizon', async () => {
     await churn(2);
     const first = await started({ snapshots, watchHistory: 100 });
