@@ -4,6 +4,10 @@ import { EventStoreDbEventStore } from './eventstoredb/eventstoredb-event-store'
 import type { EventStore } from '@ifreg/ports';
 import { PostgresEventStore } from './postgres/postgres-event-store';
 import { SqliteEventStore } from './sqlite/sqlite-event-store';
+import { FileSnapshotStore } from './files/file-snapshot-store';
+import { PostgresSnapshotStore } from './postgres/postgres-snapshot-store';
+import { DEFAULT_SNAPSHOTS_KEPT, NoSnapshots, type SnapshotStore } from '@ifreg/ports';
+import { SqliteSnapshotStore } from './sqlite/sqlite-snapshot-store';
 
 /** The store settings every service reads from its environment (README "Configuration"). */
 export const storeEnvSchema = z.object({
@@ -23,6 +27,16 @@ export const storeEnvSchema = z.object({
   // A reply that never comes (a network fault after the server committed) must fail the call,
   // so the registrar's batch fails and Kafka redelivers it; the retry is idempotent.
   IFREG_POSTGRES_QUERY_TIMEOUT_MS: envHelpers.int(10_000, 100, 600_000),
+  // Where snapshots live (README "Snapshots"): beside the events (SQLite, PostgreSQL), as files
+  // under IFREG_SNAPSHOT_DIR (always so with EventStoreDB), or nowhere.
+  IFREG_SNAPSHOTS: z.enum(['store', 'files', 'off']).default('store'),
+  IFREG_SNAPSHOT_DIR: z.string().min(1).default('data/snapshots'),
+  IFREG_SNAPSHOTS_KEPT: envHelpers.int(DEFAULT_SNAPSHOTS_KEPT, 1, 100),
+  // The query service's cadence: after this many events, or this long after the last one.
+  IFREG_SNAPSHOT_EVERY_EVENTS: envHelpers.int(100_000, 1, 1_000_000_000),
+  IFREG_SNAPSHOT_EVERY_MS: envHelpers.int(600_000, 1_000, 86_400_000),
+  // The registrar's: a scope's snapshot after this many of its events (and no fewer than half its live interfaces).
+  IFREG_SCOPE_SNAPSHOT_EVERY: envHelpers.int(250, 1, 1_000_000_000),
   EVENTSTORE_URL: z.string().regex(/^(esdb|esdb\+discover|kurrentdb):\/\//, 'must be an esdb:// connection string').optional(),
 });
 
@@ -30,6 +44,22 @@ export type StoreSettings =
   | { readonly kind: 'sqlite'; readonly sqlitePath: string; readonly synchronous: 'FULL' | 'NORMAL' }
   | { readonly kind: 'postgres'; readonly url: string; readonly schema: string; readonly queryTimeoutMs?: number }
   | { readonly kind: 'eventstoredb'; readonly url: string };
+
+interface SnapshotCadence {
+  readonly keep: number;
+  readonly everyEvents: number;
+  readonly everyMs: number;
+  readonly scopeEvery: number;
+}
+
+export type SnapshotSettings = SnapshotCadence & ({ readonly kind: 'store' | 'off' } | { readonly kind: 'files'; readonly dir: string });
+
+export function snapshotSettings(env: z.infer<typeof storeEnvSchema>): SnapshotSettings {
+  const cadence = { keep: env.IFREG_SNAPSHOTS_KEPT, everyEvents: env.IFREG_SNAPSHOT_EVERY_EVENTS, everyMs: env.IFREG_SNAPSHOT_EVERY_MS, scopeEvery: env.IFREG_SCOPE_SNAPSHOT_EVERY };
+  // EventStoreDB keeps no blobs of ours: its snapshots are files.
+  if (env.IFREG_SNAPSHOTS === 'files' || (env.IFREG_SNAPSHOTS === 'store' && env.IFREG_STORE === 'eventstoredb')) return { ...cadence, kind: 'files', dir: env.IFREG_SNAPSHOT_DIR };
+  return { ...cadence, kind: env.IFREG_SNAPSHOTS };
+}
 
 export function storeSettings(env: z.infer<typeof storeEnvSchema>): StoreSettings {
   switch (env.IFREG_STORE) {
@@ -97,6 +127,20 @@ export function describeStore(settings: StoreSettings): string {
   if (settings.kind === 'sqlite') return `sqlite ${settings.sqlitePath} (synchronous=${settings.synchronous})`;
   const url = new URL(settings.url);
   return `${settings.kind} ${url.hostname}:${url.port}${settings.kind === 'postgres' ? `${url.pathname} schema ${settings.schema}` : ''}`;
+}
+
+/** Opens the snapshot store that goes with the event store. */
+export function openSnapshotStore(store: StoreSettings, snapshots: SnapshotSettings): SnapshotStore {
+  if (snapshots.kind === 'off') return new NoSnapshots();
+  if (snapshots.kind === 'files') return new FileSnapshotStore(snapshots.dir, snapshots.keep);
+  switch (store.kind) {
+    case 'sqlite':
+      return new SqliteSnapshotStore({ path: store.sqlitePath, keep: snapshots.keep });
+    case 'postgres':
+      return new PostgresSnapshotStore({ connectionString: store.url, schema: store.schema, keep: snapshots.keep });
+    case 'eventstoredb':
+      throw new StoreConfigError('EventStoreDB snapshots are files: IFREG_SNAPSHOTS=files');
+  }
 }
 
 /** Opens the configured adapter, ready to use; the one place that knows every adapter. */

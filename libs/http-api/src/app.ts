@@ -31,7 +31,7 @@ export async function buildHttpApi(deps: HttpApiDeps): Promise<HttpApp> {
   registerHistoryRoutes(app, deps);
   registerPageRoutes(app);
   if (deps.ingest) registerIngestRoutes(app, deps, deps.ingest);
-  if (deps.rebuild) registerAdminRoutes(app, deps.rebuild);
+  if (deps.rebuild) registerAdminRoutes(app, deps.rebuild, deps.readModel);
   if (deps.objects) {
     await registerProviderStream(app, deps.objects, deps.token);
     registerObjectRoutes(app, deps, deps.objects);

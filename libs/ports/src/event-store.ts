@@ -12,7 +12,11 @@ export interface RecordedEvent extends EventData {
   readonly stream: string;
   /** 0-based position of the event inside its stream. */
   readonly revision: number;
-  /** 1-based global position, gap-free and in commit order across all streams. */
+  /**
+   * Global position across all streams (DESIGN §2.5): an opaque safe integer > 0, unique per
+   * event, larger for a later commit; a reader that has seen P never later sees an event
+   * below P. Not gap-free: never treat it as a count of events.
+   */
   readonly position: number;
   /** ISO time the store recorded it (informational; the domain never reads clocks). */
   readonly recordedAt: string;

@@ -1,2 +1,3 @@
 export * from './event-store';
 export * from './messaging';
+export * from './snapshots';

@@ -95,6 +95,22 @@ export class ChangeLog {
     return this.ring[(this.start + i) % this.ring.length];
   }
 
+  /** The changes kept, oldest first, and below which none is, for a snapshot. */
+  get state(): { readonly horizon: number; readonly changes: readonly Change[] } {
+    const changes: Change[] = [];
+    for (let i = 0; i < this.ring.length; i++) {
+      const c = this.at(i);
+      if (c) changes.push(c);
+    }
+    return { horizon: this.horizon, changes };
+  }
+
+  /** A log restored from a snapshot: its horizon, then its changes (the newest `capacity`). */
+  restore(state: { readonly horizon: number; readonly changes: readonly Change[] }): void {
+    this.reset(state.horizon);
+    for (const change of state.changes) this.add(change);
+  }
+
   get oldestServable(): number {
     return this.horizon;
   }

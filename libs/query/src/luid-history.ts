@@ -10,7 +10,7 @@ export interface LuidHistoryLimits {
 
 export const defaultLuidHistoryLimits: LuidHistoryLimits = { perLuid: 100, luidsPerScope: 70_000 };
 
-interface ScopeIndex {
+export interface ScopeIndex {
   /**
    * LUID (ifType × 2^24 + NetLuidIndex, exact in a double) → the positions of its events, oldest
    * first: one position as a plain number (most LUIDs have one event), several as an array.
@@ -75,6 +75,18 @@ export class LuidHistory {
       }
       scope.forgotLuids = true;
     }
+  }
+
+  /** The index as it is, for a snapshot (not copied: keep it still while it is serialised). */
+  get state(): ReadonlyMap<string, ScopeIndex> {
+    return this.scopes;
+  }
+
+  /** An index restored from a snapshot. */
+  static restored(limits: LuidHistoryLimits, scopes: ReadonlyMap<string, ScopeIndex>): LuidHistory {
+    const history = new LuidHistory(limits);
+    for (const [scope, index] of scopes) history.scopes.set(scope, index);
+    return history;
   }
 
   /** Positions of the LUID's events in the scope, and whether that is all of them. */

@@ -2,6 +2,9 @@ import type { EventStore } from '@ifreg/ports';
 import { metric, type Registry } from '@ifreg/platform';
 import type { ReadModelService } from './read-model-service';
 
+/** The lag gauge counts waiting events up to this many (a read of them per scrape while behind). */
+export const LAG_COUNT_LIMIT = 10_000;
+
 /**
  * Projection metrics, computed when Prometheus scrapes (no work on the hot path). The registry
  * reads every metric concurrently, so each gauge's collect awaits the same refresh, and what
@@ -19,13 +22,14 @@ export function registerProjectionMetrics(registry: Registry, readModel: ReadMod
     events.inc(readModel.applied - counted);
     counted = readModel.applied;
     const last = readModel.lastRecordedAt ? Date.parse(readModel.lastRecordedAt) : now();
-    const behind = Math.max(0, (await store.headPosition()) - at);
+    // Counted by reading them (positions are not counts), up to LAG_COUNT_LIMIT.
+    const behind = (await store.readAll(at, LAG_COUNT_LIMIT)).length;
     lagEvents.set(behind);
     lagSeconds.set(behind > 0 ? Math.max(0, (now() - last) / 1000) : 0);
   };
   let pending: Promise<void> | undefined;
   const collect = (): Promise<void> => (pending ??= refresh().finally(() => (pending = undefined)));
-  const lagEvents = metric.gauge(registry, 'ifreg_projection_lag_events', 'Events recorded in the store but not yet in the read model', [], collect);
+  const lagEvents = metric.gauge(registry, 'ifreg_projection_lag_events', 'Events recorded in the store but not yet in the read model (counted up to 10000)', [], collect);
   const lagSeconds = metric.gauge(registry, 'ifreg_projection_lag_seconds', 'Age of the newest applied event while events are waiting; 0 when caught up', [], collect);
   const position = metric.gauge(registry, 'ifreg_projection_position', 'Store position the read model reflects', [], collect);
   const scopes = metric.gauge(registry, 'ifreg_projection_scopes', 'Scopes in the read model', [], collect);

@@ -284,8 +284,8 @@ describe('a rebuild while events keep being appended', () => {
     const progress: RebuildProgress[] = [];
     await service.rebuild((p) => progress.push(p));
     expect(progress.length).toBeGreaterThan(1);
-    expect(progress.at(-1)).toEqual({ position: service.position, target: service.position, done: true });
-    expect(progress.slice(0, -1).every((p) => !p.done && p.position <= p.target)).toBe(true);
+    expect(progress.at(-1)).toEqual({ position: service.position, target: service.position, events: service.eventsFolded, total: service.eventsFolded, done: true });
+    expect(progress.slice(0, -1).every((p) => !p.done && p.position <= p.target && p.events <= p.total)).toBe(true);
   });
 
   it('runs one rebuild at a time: a second call joins the first', async () => {

@@ -1,11 +1,12 @@
 import { EventEmitter } from 'node:events';
 import { emptyReadModel, project, type NetLuid, type ReadModel, type RegistryEvent } from '@ifreg/domain';
 import { eventProblem } from '@ifreg/contracts';
-import type { EventStore, RecordedEvent, Subscription } from '@ifreg/ports';
+import type { EventStore, RecordedEvent, SnapshotStore, Subscription } from '@ifreg/ports';
 import { ROOT_CONTEXT, context, trace, type Tracer } from '@opentelemetry/api';
 import { activeTracer, contextFrom, type Logger } from '@ifreg/platform';
 import { ChangeLog, changeOf, type Change } from './changes';
 import { LuidHistory, defaultLuidHistoryLimits, type LuidHistoryLimits } from './luid-history';
+import { READ_MODEL_SNAPSHOT_KEY, READ_MODEL_SNAPSHOT_VERSION, decodeReadModel, encodeReadModel } from './read-model-snapshot';
 
 export class PositionTimeoutError extends Error {
   constructor(readonly wanted: number, readonly reached: number, readonly timeoutMs: number) {
@@ -21,18 +22,32 @@ export interface ReadModelOptions {
   readonly batchSize?: number;
   /** Bounds of the per-LUID index of event positions (GET …/luids/{luid}/history). */
   readonly luidHistory?: LuidHistoryLimits;
+  /** Where the model is saved from time to time and started from (none: folded from the store's start). */
+  readonly snapshots?: SnapshotStore;
+  /** A snapshot is written after this many events folded since the last one (default 100,000)... */
+  readonly snapshotEveryEvents?: number;
+  /** ...or once this much time has passed and at least one event was folded (default 10 minutes). */
+  readonly snapshotEveryMs?: number;
 }
+
+/** The snapshot options from a service's settings (none when they are off: no serialising for nothing). */
+export const snapshotOptions = (settings: { readonly kind: string; readonly everyEvents: number; readonly everyMs: number }, snapshots: SnapshotStore): ReadModelOptions =>
+  settings.kind === 'off' ? {} : { snapshots, snapshotEveryEvents: settings.everyEvents, snapshotEveryMs: settings.everyMs };
 
 export interface RebuildProgress {
   readonly position: number;
   readonly target: number;
+  /** Events folded so far, and to fold (what the live model had folded when the rebuild began). */
+  readonly events: number;
+  readonly total: number;
   readonly done: boolean;
 }
 
 /**
  * Keeps the in-memory read model of every scope, fed by a catch-up subscription to the
- * store. The model is rebuilt from position 0 at start-up (its checkpoint is its own
- * position while the process lives); `rebuild` builds a new one aside and swaps it in.
+ * store. It starts from its newest snapshot and folds only the events after it (or from the
+ * store's start when there is none it can use), writes snapshots in the background at a
+ * cadence, and `rebuild` builds a new model aside from the store's start and swaps it in.
  */
 export class ReadModelService {
   private current: ReadModel = emptyReadModel();
@@ -42,6 +57,12 @@ export class ReadModelService {
   private subscription: Subscription | undefined;
   private caughtUpTo = -1;
   private rebuilding: Promise<void> | undefined;
+  /** Events folded into the current model since the store's start (snapshots carry it on). */
+  private events = 0;
+  private snapshotAt = { events: 0, time: 0 };
+  private snapshotting: Promise<void> | undefined;
+  /** Set while a snapshot is taken: folding waits, queries go on from the still model. */
+  private still: Promise<void> | undefined;
   /** Store time of the last event applied, for the lag metric. */
   lastRecordedAt: string | undefined;
   applied = 0;
@@ -64,6 +85,8 @@ export class ReadModelService {
   /** Starts following the store and resolves once the history known at start is folded in. */
   async start(): Promise<void> {
     const head = await this.store.headPosition();
+    await this.restoreSnapshot(head);
+    this.snapshotAt = { events: this.events, time: Date.now() };
     this.caughtUpTo = head;
     let failure: unknown;
     this.subscription = this.store.subscribeAll((events) => this.apply(events), {
@@ -76,6 +99,8 @@ export class ReadModelService {
       },
     });
     await this.waitFor(head, Number.POSITIVE_INFINITY, () => failure);
+    // None while catching up (each would hold folding up); one now if the catch-up was long.
+    if (this.snapshotDue()) void this.snapshot();
   }
 
   get position(): number {
@@ -146,12 +171,91 @@ export class ReadModelService {
 
   async stop(): Promise<void> {
     await this.subscription?.close();
+    await this.snapshotting;
+  }
+
+  /** Events folded into the model since the store's start. */
+  get eventsFolded(): number {
+    return this.events;
+  }
+
+  /**
+   * Writes a snapshot of the model now (one at a time: a call while one is written waits for
+   * it). Folding waits while the model is serialised, in parts between which requests are
+   * answered; the write itself runs beside folding.
+   */
+  snapshot(): Promise<void> {
+    const snapshots = this.options.snapshots;
+    if (snapshots === undefined) return Promise.resolve();
+    this.snapshotting ??= this.writeSnapshot(snapshots).finally(() => (this.snapshotting = undefined));
+    return this.snapshotting;
+  }
+
+  get isSnapshotting(): boolean {
+    return this.snapshotting !== undefined;
+  }
+
+  private async writeSnapshot(snapshots: SnapshotStore): Promise<void> {
+    const started = Date.now();
+    let release = (): void => undefined;
+    this.still = new Promise((resolve) => (release = resolve));
+    let data: Buffer;
+    let position: number;
+    try {
+      position = this.current.position;
+      this.snapshotAt = { events: this.events, time: started };
+      data = await encodeReadModel({ model: this.current, events: this.events, luids: this.history.state, changes: this.changes.state }, () => new Promise((resolve) => setImmediate(resolve)));
+    } finally {
+      this.still = undefined;
+      release();
+    }
+    try {
+      await snapshots.save({ key: READ_MODEL_SNAPSHOT_KEY, version: READ_MODEL_SNAPSHOT_VERSION, position, data });
+      this.log.info({ position, bytes: data.length, ms: Date.now() - started }, 'read model snapshot written');
+    } catch (error) {
+      this.log.warn({ err: error, position }, 'read model snapshot not written; the next one is tried at the next cadence');
+    }
+  }
+
+  /** The newest snapshot, when there is one this version can use; else the model stays empty (folded from the start). */
+  private async restoreSnapshot(head: number): Promise<void> {
+    const snapshots = this.options.snapshots;
+    if (snapshots === undefined) return;
+    const started = Date.now();
+    try {
+      const snapshot = await snapshots.newest(READ_MODEL_SNAPSHOT_KEY);
+      if (snapshot === undefined) {
+        this.log.info('no read model snapshot: folding the store from its start');
+        return;
+      }
+      if (snapshot.version !== READ_MODEL_SNAPSHOT_VERSION) {
+        this.log.warn({ version: snapshot.version, expected: READ_MODEL_SNAPSHOT_VERSION }, 'read model snapshot of another version ignored: folding the store from its start');
+        return;
+      }
+      if (snapshot.position > head) {
+        this.log.warn({ position: snapshot.position, head }, 'read model snapshot is ahead of the store (another store?) and is ignored: folding the store from its start');
+        return;
+      }
+      const state = await decodeReadModel(snapshot.data);
+      if (state.model.position !== snapshot.position) throw new Error(`holds position ${state.model.position}, saved as ${snapshot.position}`);
+      this.current = state.model;
+      this.events = state.events;
+      this.history = LuidHistory.restored(this.options.luidHistory ?? defaultLuidHistoryLimits, state.luids);
+      this.changes.restore(state.changes);
+      this.log.info({ position: snapshot.position, events: state.events, scopes: state.model.scopes.size, savedAt: snapshot.savedAt, ms: Date.now() - started }, 'read model restored from its snapshot');
+    } catch (error) {
+      this.current = emptyReadModel(this.current.maxFailures);
+      this.events = 0;
+      this.log.warn({ err: error }, 'read model snapshot unreadable and ignored: folding the store from its start');
+    }
   }
 
   private async buildAside(onProgress: (p: RebuildProgress) => void): Promise<void> {
     const started = Date.now();
     const fresh = emptyReadModel(this.current.maxFailures);
     const freshHistory = new LuidHistory(this.options.luidHistory ?? defaultLuidHistoryLimits);
+    const total = this.events;
+    let events = 0;
     // The catch-up's batch, not a bigger one: a page of 5,000 parsed events outlives V8's young
     // generation and is promoted before it becomes garbage (figures: services/bench/README.md).
     const batch = this.options.batchSize ?? 1000;
@@ -163,21 +267,35 @@ export class ReadModelService {
         // they still reach onChange listeners and the change log.
         if (recorded.position > this.current.position) break;
         this.fold(fresh, freshHistory, recorded, false);
+        events += 1;
       }
-      onProgress({ position: fresh.position, target: this.current.position, done: false });
+      onProgress({ position: fresh.position, target: this.current.position, events, total: Math.max(total, events), done: false });
       // Folding is synchronous: let the service answer requests between batches.
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
     this.current = fresh;
     this.history = freshHistory;
+    this.events = events;
     this.changes.reset(fresh.position);
-    onProgress({ position: fresh.position, target: fresh.position, done: true });
-    this.log.info({ position: fresh.position, ms: Date.now() - started }, 'read model rebuilt and swapped in');
+    onProgress({ position: fresh.position, target: fresh.position, events, total: events, done: true });
+    this.log.info({ position: fresh.position, events, ms: Date.now() - started }, 'read model rebuilt and swapped in');
+    // A rebuild ends with a snapshot: the next start begins from the rebuilt model.
+    await this.snapshot();
   }
 
-  private apply(events: readonly RecordedEvent[]): void {
+  private async apply(events: readonly RecordedEvent[]): Promise<void> {
+    while (this.still) await this.still;
     for (const recorded of events) this.fold(this.current, this.history, recorded, true);
+    this.events += events.length;
     this.progress.emit('progress');
+    if (this.snapshotDue()) void this.snapshot();
+  }
+
+  private snapshotDue(): boolean {
+    if (this.options.snapshots === undefined || this.snapshotting || this.rebuilding || !this.ready) return false;
+    const since = this.events - this.snapshotAt.events;
+    if (since >= (this.options.snapshotEveryEvents ?? 100_000)) return true;
+    return since > 0 && Date.now() - this.snapshotAt.time >= (this.options.snapshotEveryMs ?? 600_000);
   }
 
   private fold(model: ReadModel, history: LuidHistory, recorded: RecordedEvent, live: boolean): void {

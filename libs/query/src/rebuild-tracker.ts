@@ -5,6 +5,9 @@ export interface RebuildStatus {
   readonly running: boolean;
   readonly position: number;
   readonly target: number;
+  /** Events folded so far and to fold: positions are not counts of events. */
+  readonly events?: number;
+  readonly total?: number;
   readonly startedAt?: string;
   readonly finishedAt?: string;
   readonly eventsPerSecond?: number;
@@ -21,13 +24,15 @@ export class RebuildTracker {
   start(): RebuildStatus {
     if (this.status.running) return this.status;
     const startedAt = this.now();
-    this.status = { running: true, position: 0, target: this.readModel.position, startedAt: startedAt.toISOString() };
+    this.status = { running: true, position: 0, target: this.readModel.position, events: 0, total: this.readModel.eventsFolded, startedAt: startedAt.toISOString() };
     const onProgress = (p: RebuildProgress): void => {
       const seconds = (this.now().getTime() - startedAt.getTime()) / 1000;
-      this.status = { ...this.status, position: p.position, target: p.target, eventsPerSecond: seconds > 0 ? Math.round(p.position / seconds) : 0 };
+      this.status = { ...this.status, position: p.position, target: p.target, events: p.events, total: p.total, eventsPerSecond: seconds > 0 ? Math.round(p.events / seconds) : 0 };
+      // Swapped in: the snapshot that ends the rebuild is still being written until it resolves.
+      if (p.done) this.status = { ...this.status, finishedAt: this.now().toISOString() };
     };
     this.readModel.rebuild(onProgress).then(
-      () => (this.status = { ...this.status, running: false, finishedAt: this.now().toISOString() }),
+      () => (this.status = { ...this.status, running: false, finishedAt: this.status.finishedAt ?? this.now().toISOString() }),
       (error: unknown) => {
         this.log.error({ err: error }, 'rebuild failed; the previous read model stays');
         this.status = { ...this.status, running: false, error: String(error) };

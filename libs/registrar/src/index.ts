@@ -5,3 +5,4 @@ export * from './metrics';
 export * from './fingerprint';
 export * from './recorded-messages';
 export * from './object-sets';
+export * from './scope-snapshots';

@@ -2,18 +2,22 @@ import { evolve, initialState, streamNames, type RegistryEvent, type RegistryOpt
 import { eventProblem } from '@ifreg/contracts';
 import { NO_STREAM, type EventStore } from '@ifreg/ports';
 import type { Logger } from '@ifreg/platform';
+import { SCOPE_SNAPSHOT_VERSION, decodeScope, encodeScope, scopeSnapshotKey, type ScopeSnapshotSettings } from './scope-snapshots';
 
 export interface LoadedScope {
   readonly state: RegistryState;
   /** Revision of the stream's last event, the expected revision of the next append. */
   revision: number;
+  /** Revision of the newest snapshot written or read (NO_STREAM: none). */
+  snapshotRevision: number;
 }
 
 /** Entries a scope holds in memory: its remembered outcomes and live interfaces, plus one for itself. */
 const weightOf = (loaded: LoadedScope): number => 1 + loaded.state.outcomes.size + loaded.state.byLuid.size;
 
 /**
- * Keeps the decider state of recently used scopes in memory after reading their stream once.
+ * Keeps the decider state of recently used scopes in memory after loading them once: from the
+ * scope's snapshot, when there is one it can use, and the stream's events after it.
  * Bounded by `maxEntries` (0 = no bound): the least recently used scopes leave first and are
  * read again from the store when next needed. A scope's weight is counted when it is fetched
  * and after each decision (`recount`).
@@ -28,6 +32,7 @@ export class ScopeCache {
     private readonly options: RegistryOptions,
     private readonly log: Logger,
     private readonly maxEntries = 0,
+    private readonly snapshots?: ScopeSnapshotSettings,
   ) {}
 
   async get(scope: string): Promise<LoadedScope> {
@@ -36,8 +41,19 @@ export class ScopeCache {
       this.remember(scope, cached);
       return cached;
     }
-    const loaded: LoadedScope = { state: initialState(scope, this.options), revision: NO_STREAM };
-    for (const recorded of await this.store.readStream(streamNames.registry(scope))) {
+    const stream = streamNames.registry(scope);
+    let loaded = await this.restore(scope);
+    // The tail from the snapshot's own revision: its event must be there (else the snapshot is of another store).
+    let events = await this.store.readStream(stream, Math.max(0, loaded?.revision ?? 0));
+    if (loaded && events[0]?.revision !== loaded.revision) {
+      this.log.warn({ scope, revision: loaded.revision }, 'scope snapshot is ahead of its stream and is ignored: the scope is read from its stream');
+      loaded = undefined;
+      events = await this.store.readStream(stream);
+    }
+    const from = loaded?.revision ?? NO_STREAM;
+    loaded ??= { state: initialState(scope, this.options), revision: NO_STREAM, snapshotRevision: NO_STREAM };
+    for (const recorded of events) {
+      if (recorded.revision <= from) continue;
       const problem = eventProblem(recorded.data);
       if (problem) this.log.warn({ stream: recorded.stream, revision: recorded.revision, problem }, 'skipping unreadable event');
       else evolve(loaded.state, recorded.data as RegistryEvent);
@@ -47,10 +63,39 @@ export class ScopeCache {
     return loaded;
   }
 
-  /** Counts a scope's entries again after decisions grew it, and keeps the bound. */
+  /** Counts a scope's entries again after decisions grew it, and keeps the bound; writes its snapshot when due. */
   recount(scope: string): void {
     const loaded = this.scopes.get(scope);
-    if (loaded) this.remember(scope, loaded);
+    if (!loaded) return;
+    this.remember(scope, loaded);
+    // Due after N events, and not before the tail is half the live state (what a snapshot costs
+    // to write): a scope of 65,535 interfaces is not written out every N events.
+    const since = loaded.revision - loaded.snapshotRevision;
+    if (this.snapshots && since >= this.snapshots.everyEvents && 2 * since >= loaded.state.byLuid.size) this.writeSnapshot(this.snapshots, scope, loaded);
+  }
+
+  /** In the background: the state is encoded now (it matches `revision` now), written after. */
+  private writeSnapshot(settings: ScopeSnapshotSettings, scope: string, loaded: LoadedScope): void {
+    const position = loaded.revision;
+    loaded.snapshotRevision = position;
+    const data = encodeScope(loaded.state);
+    settings.store.save({ key: scopeSnapshotKey(scope), version: SCOPE_SNAPSHOT_VERSION, position, data }).catch((error: unknown) => {
+      this.log.warn({ err: error, scope, revision: position }, 'scope snapshot not written');
+    });
+  }
+
+  /** The scope from its newest snapshot, or undefined (none, unreadable, another version: logged, then read from the stream's start). */
+  private async restore(scope: string): Promise<LoadedScope | undefined> {
+    if (!this.snapshots) return undefined;
+    try {
+      const snapshot = await this.snapshots.store.newest(scopeSnapshotKey(scope));
+      if (snapshot === undefined) return undefined;
+      if (snapshot.version !== SCOPE_SNAPSHOT_VERSION) throw new Error(`version ${snapshot.version}, not ${SCOPE_SNAPSHOT_VERSION}`);
+      return { state: decodeScope(scope, this.options, snapshot.data), revision: snapshot.position, snapshotRevision: snapshot.position };
+    } catch (error) {
+      this.log.warn({ err: error, scope }, 'scope snapshot ignored: the scope is read from its stream');
+      return undefined;
+    }
   }
 
   /** Forget a scope whose in-memory state may be ahead of the store (failed append). */

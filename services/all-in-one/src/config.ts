@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { storeEnvSchema, storeSettings } from '@ifreg/event-store';
+import { snapshotSettings, storeEnvSchema, storeSettings } from '@ifreg/event-store';
 import { httpServerEnvSchema, httpServerSettings } from '@ifreg/http-api';
 import { SCOPE_PATTERN } from '@ifreg/domain';
 import { env, parseConfig } from '@ifreg/platform';
@@ -33,6 +33,7 @@ export const ENV_KEYS: readonly string[] = Object.keys(envSchema.shape);
 const schema = envSchema.transform((c) => ({
   http: httpServerSettings(c),
   store: storeSettings(c),
+  snapshots: snapshotSettings(c),
   registry: { maxIfIndex: c.IFREG_MAX_IF_INDEX, dedupeWindow: c.IFREG_DEDUPE_WINDOW },
   scopeCacheEntries: c.IFREG_REGISTRAR_CACHE_ENTRIES,
   host: { register: c.IFREG_REGISTER_HOST, scope: c.IFREG_HOST_SCOPE, pollMs: c.IFREG_HOST_POLL_MS, stateFile: c.IFREG_HOST_STATE, sysRoot: c.IFREG_SYSFS, objectSets: c.IFREG_HOST_OBJECT_SETS },

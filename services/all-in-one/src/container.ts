@@ -1,10 +1,11 @@
 import { Container, ContainerModule } from 'inversify';
 import { coreModule } from '@ifreg/composition';
+import { openSnapshotStore } from '@ifreg/event-store';
 import type { EventStore } from '@ifreg/ports';
 import { buildHttpApi } from '@ifreg/http-api';
 import { InProcessTransport, ObjectBroker, OutcomeWaiter } from '@ifreg/messaging';
 import type { Logger } from '@ifreg/platform';
-import { ReadModelService, RebuildTracker, registerProjectionMetrics } from '@ifreg/query';
+import { ReadModelService, RebuildTracker, registerProjectionMetrics, snapshotOptions } from '@ifreg/query';
 import { RegistrarService, ScopeCache, createRegistrarMetrics, findRecordedSet } from '@ifreg/registrar';
 import type { AllInOneConfig } from './config';
 import { TOKENS } from './tokens';
@@ -30,7 +31,10 @@ const registrarModule = new ContainerModule(({ bind }) => {
       const transport = ctx.get(TOKENS.Transport);
       return new RegistrarService({
         store,
-        scopes: new ScopeCache(store, ctx.get(TOKENS.Config).registry, log, ctx.get(TOKENS.Config).scopeCacheEntries),
+        scopes: new ScopeCache(store, ctx.get(TOKENS.Config).registry, log, ctx.get(TOKENS.Config).scopeCacheEntries, {
+          store: ctx.get(TOKENS.Snapshots),
+          everyEvents: ctx.get(TOKENS.Config).snapshots.scopeEvery,
+        }),
         outcomes: transport,
         deadLetters: transport,
         log,
@@ -45,7 +49,10 @@ const queryModule = new ContainerModule(({ bind }) => {
   bind(TOKENS.ReadModel)
     .toDynamicValue((ctx) => {
       const store = ctx.get(TOKENS.EventStore);
-      const readModel = new ReadModelService(store, ctx.get(TOKENS.Logger).child({ component: 'projection' }), { watchHistory: ctx.get(TOKENS.Config).watchHistory });
+      const readModel = new ReadModelService(store, ctx.get(TOKENS.Logger).child({ component: 'projection' }), {
+        watchHistory: ctx.get(TOKENS.Config).watchHistory,
+        ...snapshotOptions(ctx.get(TOKENS.Config).snapshots, ctx.get(TOKENS.Snapshots)),
+      });
       registerProjectionMetrics(ctx.get(TOKENS.Metrics), readModel, store);
       return readModel;
     })
@@ -76,6 +83,6 @@ const queryModule = new ContainerModule(({ bind }) => {
 
 export async function createContainer(config: AllInOneConfig, store: EventStore): Promise<Container> {
   const container = new Container();
-  await container.load(coreModule({ configToken: TOKENS.Config, config, name: 'ifreg', metrics: 'all-in-one', store }), transportModule, registrarModule, queryModule);
+  await container.load(coreModule({ configToken: TOKENS.Config, config, name: 'ifreg', metrics: 'all-in-one', store, snapshots: openSnapshotStore(config.store, config.snapshots) }), transportModule, registrarModule, queryModule);
   return container;
 }

@@ -15,6 +15,7 @@ import { pipelineBenchmark } from './benchmarks/pipeline';
 import { pipelineTracingBenchmark } from './benchmarks/pipeline-tracing';
 import { queryApiBenchmark } from './benchmarks/query-api';
 import { rebuildBenchmark } from './benchmarks/rebuild';
+import { historyBenchmark } from './benchmarks/history';
 import { registrarMemoryBenchmark } from './benchmarks/registrar-memory';
 import { watchBenchmark } from './benchmarks/watch';
 import { kafkaBroker, type KafkaBroker } from './support/kafka-broker';
@@ -34,6 +35,7 @@ const BENCHMARKS: Readonly<Record<string, Bench>> = {
   memory: (ctx) => memoryBenchmark(ctx),
   'registrar-memory': registrarMemoryBenchmark,
   watch: watchBenchmark,
+  history: historyBenchmark,
 };
 
 async function main(): Promise<void> {

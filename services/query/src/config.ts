@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { storeEnvSchema, storeSettings } from '@ifreg/event-store';
+import { snapshotSettings, storeEnvSchema, storeSettings } from '@ifreg/event-store';
 import { httpServerEnvSchema, httpServerSettings } from '@ifreg/http-api';
 import { kafkaEnvSchema, kafkaSettingsFromEnv } from '@ifreg/messaging';
 import { env, parseConfig } from '@ifreg/platform';
@@ -24,6 +24,7 @@ export const ENV_KEYS: readonly string[] = Object.keys(envSchema.shape);
 
 const schema = envSchema.transform((c) => ({
   store: storeSettings(c),
+  snapshots: snapshotSettings(c),
   http: httpServerSettings(c),
   watchHistory: c.IFREG_WATCH_HISTORY,
   objects: { timeoutMs: c.IFREG_OBJECT_TIMEOUT_MS, kafka: c.IFREG_OBJECTS_KAFKA ? kafkaSettingsFromEnv(c, 'ifreg-query') : undefined },

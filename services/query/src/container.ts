@@ -1,11 +1,12 @@
 import { Container, ContainerModule } from 'inversify';
 import { coreModule } from '@ifreg/composition';
+import { openSnapshotStore } from '@ifreg/event-store';
 import type { EventStore } from '@ifreg/ports';
 import { buildHttpApi } from '@ifreg/http-api';
 import { randomUUID } from 'node:crypto';
 import { KafkaAgentProducer, KafkaObjectRoute, ObjectBroker, createKafka } from '@ifreg/messaging';
 import { findRecordedSet } from '@ifreg/registrar';
-import { ReadModelService, RebuildTracker, registerProjectionMetrics } from '@ifreg/query';
+import { ReadModelService, RebuildTracker, registerProjectionMetrics, snapshotOptions } from '@ifreg/query';
 import type { QueryConfig } from './config';
 import { TOKENS } from './tokens';
 
@@ -15,6 +16,7 @@ const projectionModule = new ContainerModule(({ bind }) => {
       const store = ctx.get(TOKENS.EventStore);
       const readModel = new ReadModelService(store, ctx.get(TOKENS.Logger).child({ component: 'projection' }), {
         watchHistory: ctx.get(TOKENS.Config).watchHistory,
+        ...snapshotOptions(ctx.get(TOKENS.Config).snapshots, ctx.get(TOKENS.Snapshots)),
       });
       registerProjectionMetrics(ctx.get(TOKENS.Metrics), readModel, store);
       return readModel;
@@ -71,6 +73,6 @@ const httpModule = new ContainerModule(({ bind }) => {
 
 export async function createContainer(config: QueryConfig, store: EventStore): Promise<Container> {
   const container = new Container();
-  await container.load(coreModule({ configToken: TOKENS.Config, config, name: 'ifreg-query', metrics: 'query', store }), projectionModule, objectsModule, httpModule);
+  await container.load(coreModule({ configToken: TOKENS.Config, config, name: 'ifreg-query', metrics: 'query', store, snapshots: openSnapshotStore(config.store, config.snapshots) }), projectionModule, objectsModule, httpModule);
   return container;
 }

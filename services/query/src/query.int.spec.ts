@@ -680,6 +680,27 @@ describe('watching changes (server-sent events)', () => {
     expect((await kept.take(3)).map((e) => e.id)).toEqual(positions.slice(3));
   });
 
+  it('serves a watch that resumes after the replica restarted, from the changes its snapshot kept, folding nothing again', async () => {
+    // given: a replica that has seen 4 changes and written its snapshot, then stopped
+    const writer = await startWriter(running);
+    const first = await startQuery(loadConfig({ IFREG_HTTP_PORT: '0', IFREG_SQLITE_PATH: db, IFREG_LOG_LEVEL: 'silent', IFREG_WATCH_HISTORY: '100' }));
+    const positions: number[] = [];
+    for (let i = 1; i <= 4; i++) positions.push((await send(writer, detected('r', ethernet(i), `eth${i}`))).position);
+    await get(first.url, `/v1/scopes?minPosition=${positions[3]}`);
+    expect((await call(first.url, '/v1/admin/snapshot', { method: 'POST' })).status).toBe(200);
+    await first.stop();
+    // when: it starts again and a client resumes from before the restart
+    const reader = await startReader(running, { IFREG_WATCH_HISTORY: '100' });
+    const stream = await SseStream.watch(running, `${reader}/v1/watch?scope=r`, { 'last-event-id': String(positions[0]) });
+    // then: the changes after that position, none folded again at start
+    expect((await stream.take(3)).map((e) => e.id)).toEqual(positions.slice(1));
+    const metrics = await (await fetch(`${reader}/metrics`)).text();
+    expect(metrics).toMatch(/^ifreg_projection_events_applied_total{service="query"} 0$/m);
+    // and beyond its horizon (a replica keeping 2 changes from the same snapshot): 410
+    const small = await startReader(running, { IFREG_WATCH_HISTORY: '2' });
+    expect((await SseStream.open(running, `${small}/v1/watch?scope=r`, { 'last-event-id': String(positions[0]) })).status).toBe(410);
+  });
+
   it('repeats no change when resuming on a replica that is behind the position given', async () => {
     // given: a change the writer has recorded and the client has seen (e.g. from another replica)
     const writer = await startWriter(running);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { storeEnvSchema, storeSettings } from '@ifreg/event-store';
+import { snapshotSettings, storeEnvSchema, storeSettings } from '@ifreg/event-store';
 import { kafkaEnvSchema, kafkaSettingsFromEnv } from '@ifreg/messaging';
 import { env, parseConfig } from '@ifreg/platform';
 
@@ -43,6 +43,7 @@ const schema = envSchema.transform((c) => ({
   senderThread: c.IFREG_KAFKA_SENDER_THREAD,
   sessionTimeoutMs: c.IFREG_KAFKA_SESSION_TIMEOUT_MS,
   store: storeSettings(c),
+  snapshots: snapshotSettings(c),
   registry: { maxIfIndex: c.IFREG_MAX_IF_INDEX, dedupeWindow: c.IFREG_DEDUPE_WINDOW },
   scopeCacheEntries: c.IFREG_REGISTRAR_CACHE_ENTRIES,
   maxMessageBytes: c.IFREG_MAX_MESSAGE_BYTES,

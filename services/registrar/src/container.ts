@@ -1,5 +1,6 @@
 import { Container, ContainerModule } from 'inversify';
 import { coreModule } from '@ifreg/composition';
+import { openSnapshotStore } from '@ifreg/event-store';
 import type { EventStore } from '@ifreg/ports';
 import { KafkaAgentConsumer, KafkaDeadLetterPublisher, KafkaOutcomePublisher, ThreadSender, createKafka } from '@ifreg/messaging';
 import { RegistrarService, ScopeCache, createRegistrarMetrics } from '@ifreg/registrar';
@@ -45,7 +46,10 @@ const registrarModule = new ContainerModule(({ bind }) => {
       const log = ctx.get(TOKENS.Logger);
       return new RegistrarService({
         store,
-        scopes: new ScopeCache(store, ctx.get(TOKENS.Config).registry, log, ctx.get(TOKENS.Config).scopeCacheEntries),
+        scopes: new ScopeCache(store, ctx.get(TOKENS.Config).registry, log, ctx.get(TOKENS.Config).scopeCacheEntries, {
+          store: ctx.get(TOKENS.Snapshots),
+          everyEvents: ctx.get(TOKENS.Config).snapshots.scopeEvery,
+        }),
         outcomes: ctx.get(TOKENS.Outcomes),
         deadLetters: ctx.get(TOKENS.DeadLetters),
         log,
@@ -59,6 +63,6 @@ const registrarModule = new ContainerModule(({ bind }) => {
 
 export async function createContainer(config: RegistrarConfig, store: EventStore): Promise<Container> {
   const container = new Container();
-  await container.load(coreModule({ configToken: TOKENS.Config, config, name: 'ifreg-registrar', metrics: 'registrar', store }), kafkaModule, registrarModule);
+  await container.load(coreModule({ configToken: TOKENS.Config, config, name: 'ifreg-registrar', metrics: 'registrar', store, snapshots: openSnapshotStore(config.store, config.snapshots) }), kafkaModule, registrarModule);
   return container;
 }

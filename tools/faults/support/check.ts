@@ -16,11 +16,13 @@ export async function openStore(d: Deployment): Promise<EventStore> {
   return new SqliteEventStore({ path });
 }
 
-/** Events in the store so far (positions are gap-free, so the head is the count). */
+/** Events in the store so far, counted (positions are not counts: a rolled-back append leaves a gap). */
 export async function recordedCount(d: Deployment): Promise<number> {
   const store = await openStore(d);
   try {
-    return await store.headPosition();
+    let count = 0;
+    for (let page = await store.readAll(0, 5000); page.length > 0; page = await store.readAll(page.at(-1)?.position ?? 0, 5000)) count += page.length;
+    return count;
   } finally {
     await store.close();
   }

@@ -1,5 +1,5 @@
 import { NO_STREAM, type RecordedEvent } from '@ifreg/ports';
-import { eventStoreContract, makeEvents, sleep, waitFor } from '@ifreg/testing';
+import { eventStoreContract, increasing, makeEvents, sleep, waitFor } from '@ifreg/testing';
 import { endOfAll } from './client';
 import { EventStoreDbEventStore, type EventStoreDbEventStoreOptions } from './eventstoredb-event-store';
 import { InMemoryEsdb } from '@ifreg/testing';
@@ -22,7 +22,7 @@ describe('EventStoreDbEventStore over an in-memory stand-in of the client (not a
   });
 
   describe('a log where other streams and system events interleave with ours', () => {
-    it('numbers only our events, from 1, also without an origin', async () => {
+    it('answers only our events, their positions growing, also without an origin', async () => {
       const esdb = new InMemoryEsdb();
       await esdb.write('foreign-1');
       await esdb.write('$settings', '$settings');
@@ -31,10 +31,13 @@ describe('EventStoreDbEventStore over an in-memory stand-in of the client (not a
         await store.append('order-1', makeEvents('a', 2), NO_STREAM);
         await esdb.write('ns2_order-1');
         await store.append('order-2', makeEvents('b', 1), NO_STREAM);
-        expect((await store.readAll(0, 10)).map((e) => [e.stream, e.id, e.position])).toEqual([
-          ['order-1', 'a-0', 1], ['order-1', 'a-1', 2], ['order-2', 'b-0', 3],
-        ]);
-        expect(await store.headPosition()).toBe(3);
+        const all = await store.readAll(0, 10);
+        expect(all.map((e) => [e.stream, e.id])).toEqual([['order-1', 'a-0'], ['order-1', 'a-1'], ['order-2', 'b-0']]);
+        expect(increasing(all.map((e) => e.position))).toBe(true);
+        expect(await store.headPosition()).toBe(all[2]?.position);
+        // Resuming after any of them, also after the first event of a two-event append.
+        expect((await store.readAll(all[0]?.position ?? 0, 10)).map((e) => e.id)).toEqual(['a-1', 'b-0']);
+        expect((await store.readAll(all[1]?.position ?? 0, 10)).map((e) => e.id)).toEqual(['b-0']);
       } finally {
         await store.close();
       }
@@ -44,7 +47,7 @@ describe('EventStoreDbEventStore over an in-memory stand-in of the client (not a
       const store = open(new InMemoryEsdb(), { streamPrefixes: ['registry-'] });
       try {
         await expect(store.append('order-1', makeEvents('a', 1), NO_STREAM)).rejects.toThrow(/outside this store/);
-        expect(await store.append('registry-host-a', makeEvents('a', 1), NO_STREAM)).toEqual({ nextExpectedRevision: 0, position: 1 });
+        expect(await store.append('registry-host-a', makeEvents('a', 1), NO_STREAM)).toMatchObject({ nextExpectedRevision: 0 });
       } finally {
         await store.close();
       }
@@ -65,10 +68,11 @@ describe('EventStoreDbEventStore over an in-memory stand-in of the client (not a
         await sleep(20);
         await writer.append('order-2', makeEvents('b', 1), NO_STREAM);
         await waitFor(() => received.length >= 3, 2000, 'the live event');
-        expect(received.map((e) => [e.id, e.position])).toEqual([['a-0', 1], ['a-1', 2], ['b-0', 3]]);
-        expect((await reader.readStream('order-2'))[0]?.position).toBe(3);
+        expect(received.map((e) => e.id)).toEqual(['a-0', 'a-1', 'b-0']);
+        expect(received).toEqual(await writer.readAll(0, 10));
+        expect((await reader.readStream('order-2'))[0]?.position).toBe(received[2]?.position);
         // The writer's append answers the same position the reader gives it.
-        expect(await reader.append('order-2', makeEvents('b', 1), NO_STREAM)).toEqual({ nextExpectedRevision: 0, position: 3 });
+        expect(await reader.append('order-2', makeEvents('b', 1), NO_STREAM)).toEqual({ nextExpectedRevision: 0, position: received[2]?.position });
       } finally {
         await reader.close();
         await writer.close();
@@ -81,8 +85,9 @@ describe('EventStoreDbEventStore over an in-memory stand-in of the client (not a
       const two = open(esdb, { namespace: 'ns_' });
       try {
         const results = await Promise.all([one.append('order-1', makeEvents('a', 2), 'any'), two.append('order-1', makeEvents('a', 2), 'any')]);
-        expect(results).toEqual([{ nextExpectedRevision: 1, position: 2 }, { nextExpectedRevision: 1, position: 2 }]);
-        expect(await one.readStream('order-1')).toHaveLength(2);
+        const read = await one.readStream('order-1');
+        expect(read).toHaveLength(2);
+        expect(results).toEqual([{ nextExpectedRevision: 1, position: read[1]?.position }, { nextExpectedRevision: 1, position: read[1]?.position }]);
       } finally {
         await one.close();
         await two.close();
@@ -107,7 +112,7 @@ describe('EventStoreDbEventStore over an in-memory stand-in of the client (not a
         expect(errors).toHaveLength(1);
         await other.append('order-1', makeEvents('b', 1), 2);
         await waitFor(() => received.length >= 4, 2000, 'a live event after the resubscription');
-        expect(received.map((e) => e.position)).toEqual([1, 2, 3, 4]);
+        expect(received.map((e) => e.id)).toEqual(['a-0', 'a-1', 'a-2', 'b-0']);
       } finally {
         await store.close();
         await other.close();
@@ -126,7 +131,7 @@ describe('EventStoreDbEventStore over an in-memory stand-in of the client (not a
         esdb.failingReads = 3;
         store.subscribeAll((batch) => void received.push(...batch), { from: 0, onError: (e) => errors.push(e) });
         await waitFor(() => received.length >= 2, 5000, 'the events after the restart');
-        expect(received.map((e) => e.position)).toEqual([1, 2]);
+        expect(received.map((e) => e.id)).toEqual(['a-0', 'a-1']);
         expect(errors).toEqual([]);
       } finally {
         await store.close();
@@ -147,4 +152,54 @@ describe('EventStoreDbEventStore over an in-memory stand-in of the client (not a
       }
     });
   });
+
+  describe('100,000 events appended', () => {
+    it('leave the adapter holding what it held after the first 1,000: nothing per event', async () => {
+      const esdb = new InMemoryEsdb();
+      esdb.noise = false;
+      const store = open(esdb, { namespace: 'ns_', pageSize: 1000 });
+      try {
+        let revision = NO_STREAM;
+        const appendThousand = async (n: number): Promise<void> => {
+          revision = (await store.append(`order-${n % 7}`, makeEvents(`e${n}`, 1000), n < 7 ? NO_STREAM : 'any')).nextExpectedRevision;
+        };
+        await appendThousand(0);
+        await store.readAll(0, 10);
+        const before = heldEntries(store, esdb);
+        for (let n = 1; n < 100; n++) await appendThousand(n);
+        expect(revision).toBeGreaterThan(0);
+        expect(await store.readAll(0, 5)).toHaveLength(5);
+        expect((await store.readByIds('order-3', ['e3-999', 'e11-0'])).map((e) => e.id)).toEqual(['e3-999']);
+        expect(heldEntries(store, esdb)).toBe(before);
+      } finally {
+        await store.close();
+      }
+    }, 120_000);
+  });
 });
+
+/** Entries of every Map, Set and array reachable from the adapter, the client (the server's side) left out. */
+function heldEntries(store: object, esdb: InMemoryEsdb): number {
+  const seen = new Set<unknown>([esdb]);
+  let entries = 0;
+  const visit = (value: unknown): void => {
+    if (typeof value !== 'object' || value === null || seen.has(value)) return;
+    seen.add(value);
+    if (value instanceof Map) {
+      entries += value.size;
+      for (const [k, v] of value) {
+        visit(k);
+        visit(v);
+      }
+    } else if (value instanceof Set || Array.isArray(value)) {
+      entries += value instanceof Set ? value.size : value.length;
+      for (const v of value) visit(v);
+    } else {
+      for (const v of Object.values(value)) visit(v);
+    }
+  };
+  const { client, ...own } = store as { client: unknown };
+  void client;
+  visit(own);
+  return entries;
+}

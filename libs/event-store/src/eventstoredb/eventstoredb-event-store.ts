@@ -1,6 +1,6 @@
 import {
-  END, EventStoreDBClient, FORWARDS, START,
-  type AllStreamRecordedEvent, type JSONEventData, type Position, type RecordedEvent as ClientRecordedEvent,
+  BACKWARDS, END, EventStoreDBClient, FORWARDS, START,
+  type AllStreamRecordedEvent, type Position, type RecordedEvent as ClientRecordedEvent,
 } from '@eventstore/db-client';
 import { OpenSubscriptions, type CatchUpSource } from '../catch-up-subscription';
 import {
@@ -8,13 +8,12 @@ import {
   type AllHandler, type AppendResult, type EventData, type EventStore, type ExpectedRevision,
   type RecordedEvent, type SubscribeOptions, type Subscription,
 } from '@ifreg/ports';
-import { pause, retryTransient } from '../backoff';
+import { retryTransient } from '../backoff';
+import { Claims, type Claim } from './claims';
 import type { EsdbClient } from './client';
 import { Doorbell } from './doorbell';
 import { isStreamNotFound, isTransient, isWrongExpectedVersion } from './errors';
 import { esdbEventId, fromRecordedEvent, toProposedEvent } from './event-mapping';
-import { GlobalOrder, comparePositions } from './global-order';
-import { NextRun } from './next-run';
 import { fromCurrentRevision, toClientRevision, toConcurrencyError } from './revisions';
 import { StreamNames } from './stream-names';
 
@@ -25,7 +24,7 @@ export type EventStoreDbEventStoreOptions = ({
   /** A client to use instead; close() leaves it open. */
   readonly client: EsdbClient;
 }) & {
-  /** Prepended to every stream name on the server (see StreamNames): one store's streams, numbered from 1. */
+  /** Prepended to every stream name on the server (see StreamNames): one store's streams apart from another's. */
   readonly namespace?: string;
   /** Port-level stream name prefixes this store owns, e.g. ['registry-']; default: every non-system stream. */
   readonly streamPrefixes?: readonly string[];
@@ -45,39 +44,41 @@ const BACKOFF = { minMs: 100, maxMs: 5000 };
 /** With a number, a second attempt sees the conflict; with 'any' we retry racing writers a while. */
 const ATTEMPTS = { exact: 3, any: 20 };
 
+/** Our position of an event: its prepare position in the log, plus one (0 stays "before everything"). */
+const positionOf = (event: { position?: Position }): number => {
+  if (event.position === undefined) throw new Error('the server gave no log position for an event');
+  const position = event.position.prepare + 1n;
+  if (position > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError(`log position ${event.position.prepare} is beyond a safe integer`);
+  return Number(position);
+};
+
 /**
  * The EventStoreDB adapter of the event-store port (DESIGN §2.5), on @eventstore/db-client.
  *
- * Appends. EventStoreDB's dedup by event id is a best-effort cache, so the adapter does
- * its own check, with the SQLite store's semantics: the ids of the stream are in the
- * in-memory index (GlobalOrder), brought up to date from $all before each append; a
- * batch whose ids are all recorded answers the stream's current state; a partly recorded
- * one fails. The write then always states the revision it checked against (also for
- * 'any'), so the check and the write are atomic: a writer in between makes the server
- * refuse, and the adapter looks again.
+ * Positions. An event's position is its prepare position in the server's log + 1: unique per
+ * event (the events of one append share their commit position, not their prepare positions),
+ * growing in $all order, a safe integer for 8 PiB of log. Reading on after position p starts
+ * $all at (p - 1, p - 1): the log records after that prepare record, which include the rest of
+ * its append (their commit record comes after them); what is at or before p is passed over.
+ * No index in memory, no scan of $all at start, no read of $all per append.
  *
- * Global positions. The port wants 1-based gap-free positions in commit order; $all
- * positions are log offsets. GlobalOrder numbers this store's events in $all order and
- * is built by reading $all from `origin` once per process, then kept up to date by the
- * reads. Limits: memory grows with the number of events (~120 bytes each); the first
- * read scans $all from `origin` (the client has no server-side filter for reads, so
- * system and foreign events are read and skipped); deleting, truncating or scavenging
- * events of this store's streams would renumber them and is detected, not supported.
- * Reads of $all need the rights of an admin (EventStoreDB's default ACL).
+ * Appends. EventStoreDB's dedup by event id is a best-effort cache, so the adapter checks ids
+ * itself, through claims (claims.ts), with the SQLite store's semantics: a batch whose ids are
+ * all recorded in the stream answers the stream's current state; a partly recorded one fails.
+ * The write states the revision it checked against (also for 'any'), so the check and the
+ * write are atomic: a writer in between makes the server refuse, and the adapter looks again.
  *
- * Subscriptions are the shared CatchUpSubscription over readAll: they resume from their
- * own position, retry transient failures (a restarting server) with back-off, and are
- * woken by a live filtered subscription to $all that is resubscribed when it drops, with
- * polling as the fallback (Doorbell).
+ * Subscriptions are the shared CatchUpSubscription over readAll: they resume from their own
+ * position, retry transient failures with back-off, and are woken by a live filtered
+ * subscription to $all that is resubscribed when it drops, with polling as the fallback
+ * (Doorbell). Reads of $all need the rights of an admin (EventStoreDB's default ACL).
  */
 export class EventStoreDbEventStore implements EventStore {
   private readonly client: EsdbClient;
   private readonly ownsClient: boolean;
   private readonly names: StreamNames;
-  private readonly order: GlobalOrder;
-  private readonly refresh = new NextRun(async () => {
-    await this.scan(this.order.head, Infinity, false);
-  });
+  private readonly claims: Claims;
+  private readonly origin: Position | typeof START;
   private readonly doorbell: Doorbell;
   private readonly subscriptions = new OpenSubscriptions();
   private readonly pageSize: number;
@@ -86,7 +87,7 @@ export class EventStoreDbEventStore implements EventStore {
 
   constructor(options: EventStoreDbEventStoreOptions) {
     this.names = new StreamNames(options.namespace, options.streamPrefixes);
-    this.order = new GlobalOrder(options.origin);
+    this.origin = options.origin ?? START;
     this.pageSize = options.pageSize ?? 1000;
     if (!Number.isInteger(this.pageSize) || this.pageSize < 2) throw new RangeError(`pageSize must be >= 2, got ${this.pageSize}`);
     this.subscriptionRetries = options.subscriptionRetries ?? 8;
@@ -97,6 +98,7 @@ export class EventStoreDbEventStore implements EventStore {
       this.client = options.client;
       this.ownsClient = false;
     }
+    this.claims = new Claims(this.client, (s) => this.names.internal(s));
     this.doorbell = new Doorbell(
       () => this.client.subscribeToAll({ fromPosition: END, filter: this.names.filter(), resolveLinkTos: false }),
       { pollIntervalMs: options.pollIntervalMs ?? 1000, backoff: BACKOFF, onError: options.onLiveSubscriptionError },
@@ -110,19 +112,21 @@ export class EventStoreDbEventStore implements EventStore {
     const proposed = events.map(toProposedEvent);
     const attempts = expectedRevision === ANY ? ATTEMPTS.any : ATTEMPTS.exact;
     for (let attempt = 1; ; attempt++) {
-      await this.refresh.run();
-      const current = this.order.streamRevision(stream);
+      const last = await this.lastEvent(stream);
+      const current = last === undefined ? NO_STREAM : Number(last.revision);
       const stale = expectedRevision !== ANY && expectedRevision !== current;
-      const redelivered = this.recordedPosition(stream, proposed, stale ? expectedRevision : undefined, current);
+      const recorded = await this.readByIds(stream, events.map((e) => e.id));
+      const redelivered = recordedPosition(stream, recorded, events.length, stale ? expectedRevision : undefined, current);
       if (redelivered !== undefined) return { nextExpectedRevision: current, position: redelivered };
       if (stale) throw new ConcurrencyError(stream, expectedRevision, current);
-      if (proposed.length === 0) return { nextExpectedRevision: current, position: current === NO_STREAM ? 0 : this.known(stream, current) };
+      if (proposed.length === 0) return { nextExpectedRevision: current, position: last === undefined ? 0 : positionOf(last) };
+      await this.claims.write(new Map(proposed.map((e, i) => [e.id, { stream, revision: current + 1 + i } satisfies Claim])));
       try {
         const result = await this.client.appendToStream(physical, proposed, { expectedRevision: toClientRevision(current) });
-        const last = fromCurrentRevision(result.nextExpectedRevision);
-        const position = await this.positionAfterAppend(stream, last);
+        const revision = fromCurrentRevision(result.nextExpectedRevision);
+        const written = await this.eventAt(stream, revision);
         this.doorbell.ring();
-        return { nextExpectedRevision: last, position };
+        return { nextExpectedRevision: revision, position: positionOf(written) };
       } catch (error) {
         // Another writer came in between the check and the write. The next attempt sees
         // its events: a redelivery of this very batch is then answered, else it conflicts.
@@ -135,36 +139,33 @@ export class EventStoreDbEventStore implements EventStore {
   async readStream(stream: string, fromRevision = 0): Promise<RecordedEvent[]> {
     const physical = this.names.physical(stream);
     if (!Number.isSafeInteger(fromRevision) || fromRevision < 0) throw new RangeError(`fromRevision must be >= 0, got ${fromRevision}`);
-    const events: ClientRecordedEvent[] = [];
+    const events: RecordedEvent[] = [];
     try {
       for await (const resolved of this.client.readStream(physical, { fromRevision: BigInt(fromRevision), direction: FORWARDS })) {
-        if (resolved.event) events.push(resolved.event);
+        if (resolved.event) events.push(fromRecordedEvent(stream, resolved.event, positionOf(resolved.event)));
       }
     } catch (error) {
       if (isStreamNotFound(error)) return [];
       throw error;
     }
-    const last = events.at(-1);
-    if (last !== undefined && this.order.numberOf(stream, Number(last.revision)) === undefined) await this.refresh.run();
-    return events.map((event) => fromRecordedEvent(stream, event, this.known(stream, Number(event.revision))));
+    return events;
   }
 
-  /**
-   * From the adapter's own index of event ids (GlobalOrder), brought up to date from $all,
-   * never from the server's event-id cache (best effort, lost on restart); then each event is
-   * read at its revision.
-   */
+  /** From the ids' claims, each checked against the event at the claimed revision (claims.ts). */
   async readByIds(stream: string, ids: readonly string[]): Promise<RecordedEvent[]> {
-    if (ids.length === 0) return [];
-    await this.refresh.run();
-    const revisions = [...new Set(ids)].map((id) => this.order.revisionOf(stream, esdbEventId(id))).filter((r): r is number => r !== undefined);
-    const found: RecordedEvent[] = [];
-    for (const revision of revisions.sort((a, b) => a - b)) {
-      for await (const resolved of this.client.readStream(this.names.physical(stream), { fromRevision: BigInt(revision), direction: FORWARDS, maxCount: 1 })) {
-        if (resolved.event) found.push(fromRecordedEvent(stream, resolved.event, this.known(stream, revision)));
+    const found = new Map<number, RecordedEvent>();
+    await Promise.all([...new Set(ids)].map(async (id) => {
+      const esdbId = esdbEventId(id);
+      for (const claim of await this.claims.of(esdbId)) {
+        if (claim.stream !== stream || found.has(claim.revision)) continue;
+        const event = await this.eventAt(stream, claim.revision, false);
+        if (event?.id === esdbId) {
+          found.set(claim.revision, fromRecordedEvent(stream, event, positionOf(event)));
+          return;
+        }
       }
-    }
-    return found;
+    }));
+    return [...found.values()].sort((a, b) => a.revision - b.revision);
   }
 
   isTransient(error: unknown): boolean {
@@ -172,18 +173,39 @@ export class EventStoreDbEventStore implements EventStore {
   }
 
   async readAll(from: number, limit: number): Promise<RecordedEvent[]> {
-    if (!Number.isInteger(from) || from < 0) throw new RangeError(`from must be a position >= 0, got ${from}`);
-    if (limit < 1) return [];
-    if (from > this.order.head) {
-      await this.refresh.run();
-      if (from > this.order.head) return [];
+    if (!Number.isSafeInteger(from) || from < 0) throw new RangeError(`from must be a position >= 0, got ${from}`);
+    const out: RecordedEvent[] = [];
+    if (limit < 1) return out;
+    let cursor: Position | typeof START = from === 0 ? this.origin : { commit: BigInt(from - 1), prepare: BigInt(from - 1) };
+    // A read includes the record at its start: what is at or below `floor` was seen already.
+    let floor = Math.max(from, this.origin === START ? 0 : Number(this.origin.prepare) + 1);
+    for (;;) {
+      const page = await this.readAllPage(cursor);
+      for (const event of page.events) {
+        const position = positionOf(event);
+        if (position <= floor) continue;
+        floor = position;
+        const stream = this.names.logical(event.streamId);
+        if (stream === undefined) continue;
+        out.push(fromRecordedEvent(stream, event, position));
+        if (out.length >= limit) return out;
+      }
+      const last = page.events.at(-1);
+      if (page.atEnd || last === undefined) return out;
+      if (cursor !== START && last.position.commit === cursor.commit && last.position.prepare === cursor.prepare) throw new Error('reading $all made no progress');
+      cursor = last.position;
     }
-    return this.scan(from, limit, true);
   }
 
+  /** The position of our last event: $all read backwards from its end until one of ours. */
   async headPosition(): Promise<number> {
-    await this.refresh.run();
-    return this.order.head;
+    for await (const resolved of this.client.readAll({ fromPosition: END, direction: BACKWARDS, resolveLinkTos: false })) {
+      const event = resolved.event;
+      if (event === undefined) continue;
+      if (this.origin !== START && positionOf(event) <= Number(this.origin.prepare) + 1) return 0;
+      if (this.names.logical(event.streamId) !== undefined) return positionOf(event);
+    }
+    return 0;
   }
 
   subscribeAll(handler: AllHandler, options: SubscribeOptions): Subscription {
@@ -204,33 +226,6 @@ export class EventStoreDbEventStore implements EventStore {
     if (this.ownsClient) await this.client.dispose();
   }
 
-  /**
-   * Reads $all after our position `from`, numbering this store's events and recording
-   * them in the index; stops after `limit` of them or at the end of $all.
-   */
-  private async scan(from: number, limit: number, keep: boolean): Promise<RecordedEvent[]> {
-    const out: RecordedEvent[] = [];
-    let cursor = this.order.positionOf(from);
-    let number = from;
-    for (;;) {
-      const pageStart = cursor;
-      const page = await this.readAllPage(pageStart);
-      for (const event of page.events) {
-        // Whether a read includes the event at its start position or not, skip it.
-        if (pageStart !== START && comparePositions(event.position, pageStart) <= 0) continue;
-        cursor = event.position;
-        const stream = this.names.logical(event.streamId);
-        if (stream === undefined) continue;
-        number += 1;
-        this.order.accept(number, { stream, revision: Number(event.revision), eventId: event.id, position: event.position });
-        if (keep) out.push(fromRecordedEvent(stream, event, number));
-        if (number - from >= limit) return out;
-      }
-      if (page.atEnd) return out;
-      if (cursor === pageStart) throw new Error('reading $all made no progress');
-    }
-  }
-
   private async readAllPage(from: Position | typeof START): Promise<{ events: AllStreamRecordedEvent[]; atEnd: boolean }> {
     const events: AllStreamRecordedEvent[] = [];
     let records = 0;
@@ -241,42 +236,43 @@ export class EventStoreDbEventStore implements EventStore {
     return { events, atEnd: records < this.pageSize };
   }
 
-  /**
-   * Idempotency, as the SQLite store: when every id of the batch is already in this
-   * stream (a redelivered message) answers the position of the last of them; when none
-   * is, undefined. A partial overlap after the stream moved is a ConcurrencyError
-   * (re-reading resolves it); with an up-to-date expected revision it is a caller bug.
-   * Unlike SQLite, an id recorded in another stream is not detected (EventStoreDB allows it).
-   */
-  private recordedPosition(stream: string, proposed: readonly JSONEventData[], staleExpected: ExpectedRevision | undefined, current: number): number | undefined {
-    let found = 0;
-    let highest = NO_STREAM;
-    for (const event of proposed) {
-      const revision = this.order.revisionOf(stream, event.id);
-      if (revision === undefined) continue;
-      found += 1;
-      highest = Math.max(highest, revision);
+  private async lastEvent(stream: string): Promise<ClientRecordedEvent | undefined> {
+    try {
+      for await (const resolved of this.client.readStream(this.names.physical(stream), { fromRevision: END, direction: BACKWARDS, maxCount: 1 })) {
+        if (resolved.event) return resolved.event;
+      }
+    } catch (error) {
+      if (!isStreamNotFound(error)) throw error;
     }
-    if (found === 0) return undefined;
-    if (found === proposed.length) return this.known(stream, highest);
-    if (staleExpected !== undefined) throw new ConcurrencyError(stream, staleExpected, current);
-    throw new DuplicateEventsError(stream, found, proposed.length, current);
+    return undefined;
   }
 
-  /** Our position of a revision just written: $all shows it once the write is acknowledged, a follower a moment later. */
-  private async positionAfterAppend(stream: string, revision: number): Promise<number> {
-    for (let attempt = 0; attempt < 5; attempt++) {
-      if (attempt > 0) await pause(50 * attempt, new AbortController().signal);
-      await this.refresh.run();
-      const number = this.order.numberOf(stream, revision);
-      if (number !== undefined) return number;
+  /** The event at a revision (written: it must be there). */
+  private async eventAt(stream: string, revision: number, required?: true): Promise<ClientRecordedEvent>;
+  private async eventAt(stream: string, revision: number, required: false): Promise<ClientRecordedEvent | undefined>;
+  private async eventAt(stream: string, revision: number, required = true): Promise<ClientRecordedEvent | undefined> {
+    try {
+      for await (const resolved of this.client.readStream(this.names.physical(stream), { fromRevision: BigInt(revision), direction: FORWARDS, maxCount: 1 })) {
+        if (resolved.event && Number(resolved.event.revision) === revision) return resolved.event;
+      }
+    } catch (error) {
+      if (!isStreamNotFound(error)) throw error;
     }
-    throw new Error(`stream ${stream}: revision ${revision} was written but is not in $all`);
+    if (required) throw new Error(`stream ${stream}: revision ${revision} was written but cannot be read`);
+    return undefined;
   }
+}
 
-  private known(stream: string, revision: number): number {
-    const number = this.order.numberOf(stream, revision);
-    if (number === undefined) throw new Error(`stream ${stream}: revision ${revision} is not in $all after ${this.order.head} events of this store`);
-    return number;
-  }
+/**
+ * Idempotency, as the SQLite store: when every id of the batch is already in this stream (a
+ * redelivered message) answers the position of the last of them; when none is, undefined. A
+ * partial overlap after the stream moved is a ConcurrencyError (re-reading resolves it); with an
+ * up-to-date expected revision it is a DuplicateEventsError. Unlike SQLite, an id recorded in
+ * another stream is not detected (EventStoreDB allows it).
+ */
+function recordedPosition(stream: string, recorded: readonly RecordedEvent[], proposed: number, staleExpected: ExpectedRevision | undefined, current: number): number | undefined {
+  if (recorded.length === 0) return undefined;
+  if (recorded.length === proposed) return Math.max(...recorded.map((e) => e.position));
+  if (staleExpected !== undefined) throw new ConcurrencyError(stream, staleExpected, current);
+  throw new DuplicateEventsError(stream, recorded.length, proposed, current);
 }

@@ -1,4 +1,5 @@
 import { streamNameFilter, type Filter } from '@eventstore/db-client';
+import { CLAIM_PREFIX } from './claims';
 
 /**
  * Which EventStoreDB streams belong to this store, and under which names.
@@ -8,6 +9,7 @@ import { streamNameFilter, type Filter } from '@eventstore/db-client';
  * - `prefixes` (port-level names) limit the store to some streams, e.g. ['registry-'];
  *   the default [''] means every stream that is not a system stream ($...).
  * Only these streams count in the global order, so the store refuses to write elsewhere.
+ * The adapter's claim streams (claims.ts) are never the store's.
  */
 export class StreamNames {
   readonly namespace: string;
@@ -21,7 +23,12 @@ export class StreamNames {
   }
 
   owns(stream: string): boolean {
-    return stream.length > 0 && !`${this.namespace}${stream}`.startsWith('$') && this.prefixes.some((p) => stream.startsWith(p));
+    return stream.length > 0 && !`${this.namespace}${stream}`.startsWith('$') && !stream.startsWith(CLAIM_PREFIX) && this.prefixes.some((p) => stream.startsWith(p));
+  }
+
+  /** The server's name of one of the adapter's own streams (claims). */
+  internal(stream: string): string {
+    return `${this.namespace}${stream}`;
   }
 
   /** The server's name for one of our streams; throws for a stream outside this store. */

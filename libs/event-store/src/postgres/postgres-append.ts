@@ -5,9 +5,8 @@ import { isUniqueViolation } from './postgres-errors';
 import { batchJson } from './postgres-rows';
 import type { StoreNames } from './postgres-schema';
 
-/** What append_events (postgres-append-sql.ts) read under the lock, and how many rows it inserted. */
+/** What append_events (postgres-append-sql.ts) read under the stream's lock, and how many rows it inserted. */
 interface AppendState {
-  readonly head_position: string;
   readonly stream_revision: number | null;
   readonly stream_position: string | null;
   readonly found_count: number;
@@ -15,6 +14,8 @@ interface AppendState {
   readonly foreign_id: string | null;
   readonly foreign_stream: string | null;
   readonly inserted: number;
+  /** The position of the last event inserted (null when none was). */
+  readonly last_position: string | null;
 }
 
 /** One append: one call of the store's append_events function, one transaction, one round trip. */
@@ -33,8 +34,8 @@ export class PostgresAppend {
   }
 
   /**
-   * Several appends in one transaction, so one commit (one WAL flush) for all: the lock taken
-   * by the first call is held to COMMIT. A conflict or redelivery is told from what each call
+   * Several appends in one transaction, so one commit (one WAL flush) for all: each call's
+   * stream lock is held to COMMIT. A conflict or redelivery is told from what each call
    * answers, as in run(); an error (connection lost, the unique-violation backstop) fails the
    * whole group, nothing of it committed.
    */
@@ -93,7 +94,7 @@ export class PostgresAppend {
     if (stale) throw new ConcurrencyError(stream, expected, current);
     if (events.length === 0) return { nextExpectedRevision: current, position: Number(state.stream_position ?? 0) };
     if (state.inserted !== events.length) throw new Error(`stream ${stream}: append_events inserted ${state.inserted} of ${events.length} events`);
-    return { nextExpectedRevision: current + events.length, position: Number(state.head_position) + events.length };
+    return { nextExpectedRevision: current + events.length, position: Number(state.last_position) };
   }
 
   private async callFunction(pool: Pool | PoolClient, stream: string, ids: string[], events: readonly EventData[], expected: ExpectedRevision): Promise<AppendState> {
@@ -103,7 +104,7 @@ export class PostgresAppend {
       if (state === undefined) throw new Error('append_events answered no row');
       return state;
     } catch (error) {
-      // The lock makes this unreachable for our writers; the constraint is the backstop.
+      // The stream's lock makes this unreachable for our writers; the constraint is the backstop.
       if (!isUniqueViolation(error, 'events_stream_revision_key')) throw error;
       const { rows } = await pool.query<{ revision: number | null }>(this.revisionQuery, [stream]);
       throw new ConcurrencyError(stream, expected, rows[0]?.revision ?? NO_STREAM);

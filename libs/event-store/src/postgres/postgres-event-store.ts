@@ -35,8 +35,9 @@ export interface PostgresEventStoreOptions {
 
 /**
  * The shared store: several registrar and query processes on one PostgreSQL database.
- * Writers serialise on an advisory lock so positions are gap-free and in commit order
- * (see postgres-append-sql.ts); readers just read `position > from`. Subscriptions wake on
+ * Positions come from a sequence; writers of one stream take its lock, writers of different
+ * streams do not wait for each other, and readers read only below the lowest position a
+ * writer still in flight could commit (see postgres-append-sql.ts). Subscriptions wake on
  * LISTEN/NOTIFY and poll with back-off, and ride out a server restart.
  */
 export class PostgresEventStore implements EventStore {
@@ -88,7 +89,7 @@ export class PostgresEventStore implements EventStore {
       maxPollIntervalMs: Math.max(options.maxPollIntervalMs ?? 5000, pollIntervalMs),
       reconnectTimeoutMs: options.reconnectTimeoutMs ?? 60_000,
     };
-    this.readAllQuery = `SELECT ${EVENT_COLUMNS} FROM ${this.names.table} WHERE position > $1 ORDER BY position LIMIT $2`;
+    this.readAllQuery = `SELECT ${EVENT_COLUMNS} FROM "${this.names.schema}".read_events($1, $2)`;
     this.readByIdsQuery = `SELECT ${EVENT_COLUMNS} FROM ${this.names.table} WHERE id = ANY($1::text[]) AND stream = $2 ORDER BY revision`;
     this.readStreamQuery = `SELECT ${EVENT_COLUMNS} FROM ${this.names.table} WHERE stream = $1 AND revision >= $2 ORDER BY revision`;
   }
@@ -102,8 +103,7 @@ export class PostgresEventStore implements EventStore {
    * again with the same expected revision; if they were recorded it is a no-op.
    *
    * Group commit: the appends made in one turn of the event loop (a registrar batch's scopes,
-   * concurrent partitions) go in one transaction, since appends to one store are serial
-   * anyway and each commit waits for a WAL flush.
+   * concurrent partitions) go in one transaction, since each commit waits for a WAL flush.
    */
   append(stream: string, events: readonly EventData[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
     return this.appends.add(stream, events, expectedRevision);

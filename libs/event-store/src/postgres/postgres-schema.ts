@@ -1,4 +1,4 @@
-import { appendFunctionSql } from './postgres-append-sql';
+import { appendFunctionSql, readFunctionSql } from './postgres-append-sql';
 
 /**
  * Names and DDL of one store: a PostgreSQL schema holding an `events` table. Several
@@ -8,39 +8,40 @@ import { appendFunctionSql } from './postgres-append-sql';
 // A plain identifier, short enough that `"<schema>.events"` still fits NAMEDATALEN (63 bytes).
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,55}$/;
 
-/** First key of the two-key advisory lock every writer of a store takes ("ifrg"). */
+/** First key of the two-key advisory lock taken while the schema is created or upgraded ("ifrg"). */
 const LOCK_NAMESPACE = 0x69667267;
 
 export interface StoreNames {
   readonly schema: string;
   /** `"schema".events`, ready to splice into SQL. */
   readonly table: string;
+  /** The sequence positions come from, quoted. */
+  readonly sequence: string;
   /** The LISTEN/NOTIFY channel, quoted. */
   readonly channel: string;
-  /** The call that takes the store's append lock until the end of the transaction. */
-  readonly lockCall: string;
-  /** The same as a statement. */
+  /** Taken by start-ups only (schema creation and upgrade), until the end of their transaction. */
   readonly lock: string;
 }
 
 export function storeNames(schema: string): StoreNames {
   if (!IDENTIFIER.test(schema)) throw new RangeError(`schema must match ${String(IDENTIFIER)}, got ${JSON.stringify(schema)}`);
-  // hashtext() of the schema: stores in other schemas do not wait for each other
-  // (a collision would only serialise two stores more than needed).
-  const lockCall = `pg_advisory_xact_lock(${LOCK_NAMESPACE}, hashtext('${schema}'))`;
-  return { schema, table: `"${schema}".events`, channel: `"${schema}.events"`, lockCall, lock: `SELECT ${lockCall}` };
+  // hashtext() of the schema: stores in other schemas do not wait for each other.
+  const lock = `SELECT pg_advisory_xact_lock(${LOCK_NAMESPACE}, hashtext('${schema}'))`;
+  return { schema, table: `"${schema}".events`, sequence: `"${schema}".events_position`, channel: `"${schema}.events"`, lock };
 }
 
 /**
- * Creates what is missing and (re)defines the append function, under the append lock so
- * that processes starting together do not race.
- * `position` is assigned by the append itself (max + 1 under the append lock), not by a
- * sequence: a rolled-back transaction would burn sequence values and leave gaps.
- * `tx` records the writing transaction; under the lock it grows with the position, which
- * makes the commit order checkable after the fact.
+ * Creates what is missing, upgrades a store written by an earlier version in place, and
+ * (re)defines the functions, under a lock so that processes starting together do not race.
+ *
+ * `position` comes from a sequence (see postgres-append-sql.ts for how readers avoid
+ * skipping a late commit). The upgrade: stores made before had positions handed out as
+ * max + 1 under a store-wide lock and no sequence; the sequence is created and started
+ * after the highest position, once. Writers of the earlier version must be stopped first:
+ * they would still take max + 1.
  */
 export function schemaSql(names: StoreNames): string {
-  const { schema, table, lock } = names;
+  const { schema, table, sequence, lock } = names;
   return `
 BEGIN;
 ${lock};
@@ -58,6 +59,16 @@ CREATE TABLE IF NOT EXISTS ${table} (
   CONSTRAINT events_id_key UNIQUE (id),
   CONSTRAINT events_stream_revision_key UNIQUE (stream, revision)
 );
+DO $upgrade$
+BEGIN
+  IF to_regclass('${sequence}') IS NULL THEN
+    CREATE SEQUENCE ${sequence} AS bigint MINVALUE 1 OWNED BY ${table}.position;
+    PERFORM setval('${sequence}', max(position)) FROM ${table} HAVING max(position) IS NOT NULL;
+  END IF;
+END
+$upgrade$;
+DROP FUNCTION IF EXISTS "${schema}".append_events(text, integer, text[], jsonb);
 ${appendFunctionSql(names)}
+${readFunctionSql(names)}
 COMMIT;`;
 }

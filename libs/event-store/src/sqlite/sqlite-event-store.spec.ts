@@ -1,8 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { NO_STREAM, type RecordedEvent } from '@ifreg/ports';
 import { SqliteEventStore } from './sqlite-event-store';
+import { SqliteSnapshotStore } from './sqlite-snapshot-store';
 import { eventStoreContract, makeEvents, waitFor } from '@ifreg/testing';
 
 let dir: string;
@@ -117,6 +119,31 @@ describe('appends made in one turn of the event loop (one group commit)', () => 
       expect((await reopened.readStream('order-1')).map((e) => e.id)).toEqual(['a-0', 'a-1']);
     } finally {
       await reopened.close();
+    }
+  });
+});
+
+describe('a file written before snapshots (the events table alone, as the previous version made it)', () => {
+  it('opens as it is: its events keep their positions, new ones follow, and snapshots are kept beside them', async () => {
+    const path = freshPath();
+    mkdirSync(dirname(path), { recursive: true });
+    const old = new Database(path);
+    // The previous version's DDL and rows, written without this code.
+    old.exec(`CREATE TABLE events (position INTEGER PRIMARY KEY AUTOINCREMENT, stream TEXT NOT NULL, revision INTEGER NOT NULL,
+      id TEXT NOT NULL UNIQUE, type TEXT NOT NULL, data TEXT NOT NULL, metadata TEXT NOT NULL, recorded_at TEXT NOT NULL, UNIQUE (stream, revision));
+      INSERT INTO events (stream, revision, id, type, data, metadata, recorded_at) VALUES
+        ('order-1', 0, 'a-0', 'Tested', '{}', '{}', '2026-11-24T12:00:00.000Z'), ('order-1', 1, 'a-1', 'Tested', '{}', '{}', '2026-11-24T12:00:00.000Z');`);
+    old.close();
+    const store = new SqliteEventStore({ path });
+    const snapshots = new SqliteSnapshotStore({ path });
+    try {
+      expect((await store.readAll(0, 10)).map((e) => [e.id, e.position])).toEqual([['a-0', 1], ['a-1', 2]]);
+      expect(await store.append('order-1', makeEvents('b', 1), 1)).toEqual({ nextExpectedRevision: 2, position: 3 });
+      await snapshots.save({ key: 'read-model', version: 1, position: 3, data: Buffer.from('state') });
+      expect((await snapshots.newest('read-model'))?.position).toBe(3);
+    } finally {
+      await snapshots.close();
+      await store.close();
     }
   });
 });

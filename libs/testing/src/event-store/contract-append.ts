@@ -1,5 +1,5 @@
 /// <reference types="jest" />
-import { makeEvents, range, type StoreFixture } from './contract-fixture';
+import { increasing, makeEvents, range, type StoreFixture } from './contract-fixture';
 import { ANY, ConcurrencyError, DuplicateEventsError, NO_STREAM, type EventData, type EventStore } from '@ifreg/ports';
 
 async function appendWithRetry(store: EventStore, stream: string, event: EventData, onConflict: () => void): Promise<void> {
@@ -20,9 +20,10 @@ export function appendContract({ store }: StoreFixture): void {
   describe('appending to a new stream with NO_STREAM', () => {
     it('records the events with revisions from 0 and answers the next expected revision', async () => {
       const result = await store().append('order-1', makeEvents('a', 2), NO_STREAM);
-      expect(result).toEqual({ nextExpectedRevision: 1, position: 2 });
       const read = await store().readStream('order-1');
-      expect(read.map((e) => [e.id, e.revision, e.position])).toEqual([['a-0', 0, 1], ['a-1', 1, 2]]);
+      expect(result).toEqual({ nextExpectedRevision: 1, position: read[1]?.position });
+      expect(read.map((e) => [e.id, e.revision])).toEqual([['a-0', 0], ['a-1', 1]]);
+      expect(increasing(read.map((e) => e.position))).toBe(true);
       expect(read[0]).toMatchObject({ stream: 'order-1', type: 'Tested', data: { prefix: 'a', i: 0 }, metadata: { causationId: 'a-cause' } });
       expect(new Date(read[0]?.recordedAt ?? '').toISOString()).toBe(read[0]?.recordedAt);
     });
@@ -36,7 +37,7 @@ export function appendContract({ store }: StoreFixture): void {
       await expect(again).rejects.toMatchObject({ stream: 'order-1', expected: NO_STREAM, actual: 1 });
       await expect(store().append('order-1', makeEvents('c', 1), 5)).rejects.toMatchObject({ expected: 5, actual: 1 });
       await expect(store().append('order-2', makeEvents('d', 1), 0)).rejects.toMatchObject({ expected: 0, actual: NO_STREAM });
-      expect(await store().headPosition()).toBe(2);
+      expect(await store().headPosition()).toBe((await store().readAll(0, 10)).at(-1)?.position);
     });
   });
 
@@ -69,7 +70,7 @@ export function appendContract({ store }: StoreFixture): void {
       expect(await store().append('order-1', makeEvents('a', 3), NO_STREAM)).toEqual(first);
       expect(await store().append('order-1', makeEvents('a', 3), ANY)).toEqual(first);
       expect(await store().readStream('order-1')).toHaveLength(3);
-      expect(await store().headPosition()).toBe(3);
+      expect(await store().headPosition()).toBe(first.position);
     });
 
     it('rejects a batch that is only partly recorded', async () => {
@@ -80,7 +81,7 @@ export function appendContract({ store }: StoreFixture): void {
       await expect(current).rejects.toThrow(/2 of 3 event ids are already recorded/);
       await expect(current).rejects.toBeInstanceOf(DuplicateEventsError);
       expect(store().isTransient(await current.catch((error: unknown) => error))).toBe(true);
-      expect(await store().headPosition()).toBe(2);
+      expect((await store().readAll(0, 10)).map((e) => e.id)).toEqual(['a-0', 'a-1']);
     });
   });
 
@@ -106,8 +107,9 @@ export function appendContract({ store }: StoreFixture): void {
   describe('a batch of 10,000 events in one append', () => {
     it('is recorded whole and reads back intact', async () => {
       const batch = makeEvents('big', 10_000);
-      expect(await store().append('order-1', batch, NO_STREAM)).toEqual({ nextExpectedRevision: 9_999, position: 10_000 });
+      const result = await store().append('order-1', batch, NO_STREAM);
       const read = await store().readStream('order-1');
+      expect(result).toEqual({ nextExpectedRevision: 9_999, position: read.at(-1)?.position });
       expect(read.map(({ id, type, data, metadata }) => ({ id, type, data, metadata }))).toEqual(batch);
       expect(read.map((e) => e.revision)).toEqual(range(0, 9_999));
     });
@@ -123,17 +125,18 @@ export function appendContract({ store }: StoreFixture): void {
   });
 
   describe('reading all streams', () => {
-    it('answers events in commit order with gap-free positions from 1', async () => {
+    it('answers events in commit order with unique, increasing positions, and resumes after any of them', async () => {
       expect(await store().headPosition()).toBe(0);
       await store().append('order-1', makeEvents('a', 2), NO_STREAM);
       await store().append('order-2', makeEvents('b', 3), NO_STREAM);
       await store().append('order-1', makeEvents('c', 1), 1);
       const all = await store().readAll(0, 100);
-      expect(all.map((e) => e.position)).toEqual(range(1, 6));
+      const positions = all.map((e) => e.position);
+      expect(increasing(positions) && positions.every(Number.isSafeInteger) && (positions[0] ?? 0) > 0).toBe(true);
       expect(all.map((e) => e.id)).toEqual(['a-0', 'a-1', 'b-0', 'b-1', 'b-2', 'c-0']);
-      expect((await store().readAll(2, 3)).map((e) => e.id)).toEqual(['b-0', 'b-1', 'b-2']);
-      expect(await store().readAll(6, 100)).toEqual([]);
-      expect(await store().headPosition()).toBe(6);
+      expect((await store().readAll(positions[1] ?? 0, 3)).map((e) => e.id)).toEqual(['b-0', 'b-1', 'b-2']);
+      expect(await store().readAll(positions[5] ?? 0, 100)).toEqual([]);
+      expect(await store().headPosition()).toBe(positions[5]);
     });
   });
 
@@ -152,7 +155,7 @@ export function appendContract({ store }: StoreFixture): void {
       expect(settled[1]?.status === 'rejected' && settled[1].reason instanceof ConcurrencyError).toBe(true);
       expect(settled[2]).toEqual({ status: 'fulfilled', value: first });
       const all = await store().readAll(0, 100);
-      expect(all.map((e) => e.position)).toEqual(range(1, 5));
+      expect(increasing(all.map((e) => e.position))).toBe(true);
       expect(all.map((e) => e.id).sort()).toEqual(['a-0', 'a-1', 'c-0', 'old-0', 'old-1']);
     });
   });
@@ -161,7 +164,7 @@ export function appendContract({ store }: StoreFixture): void {
     it('is committed, not dropped', async () => {
       const appended = store().append('order-1', makeEvents('a', 2), NO_STREAM);
       await store().close();
-      await expect(appended).resolves.toEqual({ nextExpectedRevision: 1, position: 2 });
+      await expect(appended).resolves.toMatchObject({ nextExpectedRevision: 1 });
     });
   });
 }

@@ -46,3 +46,6 @@ export function makeEvents(prefix: string, count: number): EventData[] {
 }
 
 export const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+/** Strictly increasing: what the port promises of positions (not that they are gap-free). */
+export const increasing = (positions: readonly number[]): boolean => positions.every((p, i) => i === 0 || p > (positions[i - 1] ?? 0));

@@ -1,9 +1,7 @@
 /// <reference types="jest" />
 import { sleep, waitFor } from '../wait';
-import { makeEvents, range, type StoreFixture } from './contract-fixture';
+import { makeEvents, type StoreFixture } from './contract-fixture';
 import { ANY, NO_STREAM, type RecordedEvent } from '@ifreg/ports';
-
-const positions = (events: readonly RecordedEvent[]): number[] => events.map((e) => e.position);
 
 export function subscribeContract({ store, track }: StoreFixture): void {
   describe('subscribing to all from 0', () => {
@@ -21,7 +19,7 @@ export function subscribeContract({ store, track }: StoreFixture): void {
       await store().append('order-3', makeEvents('d', 1), NO_STREAM);
       await waitFor(() => received.length >= 8, 5000, 'the live events');
       await sleep(50);
-      expect(positions(received)).toEqual(range(1, 8));
+      expect(received).toEqual(await store().readAll(0, 100));
       expect(received.map((e) => e.id)).toEqual(['a-0', 'a-1', 'a-2', 'b-0', 'b-1', 'c-0', 'c-1', 'd-0']);
       expect(Math.max(...batchSizes)).toBeLessThanOrEqual(2);
     });
@@ -30,13 +28,14 @@ export function subscribeContract({ store, track }: StoreFixture): void {
   describe('subscribing from a position in the middle', () => {
     it('delivers only the later events', async () => {
       await store().append('order-1', makeEvents('a', 5), NO_STREAM);
+      const third = (await store().readAll(0, 3)).at(-1)?.position ?? 0;
       const received: RecordedEvent[] = [];
-      track(store().subscribeAll((batch) => void received.push(...batch), { from: 3 }));
+      track(store().subscribeAll((batch) => void received.push(...batch), { from: third }));
       await waitFor(() => received.length >= 2, 5000, 'events 4 and 5');
       await store().append('order-1', makeEvents('b', 1), ANY);
       await waitFor(() => received.length >= 3, 5000, 'event 6');
       await sleep(50);
-      expect(positions(received)).toEqual([4, 5, 6]);
+      expect(received.map((e) => e.id)).toEqual(['a-3', 'a-4', 'b-0']);
     });
   });
 
@@ -57,7 +56,8 @@ export function subscribeContract({ store, track }: StoreFixture): void {
       await store().append('order-1', makeEvents('b', 2), 9);
       await waitFor(() => before.length + after.length >= 12, 5000, 'the rest');
       await sleep(50);
-      expect(positions([...before, ...after])).toEqual(range(1, 12));
+      expect([...before, ...after]).toEqual(await store().readAll(0, 100));
+      expect(before.length + after.length).toBe(12);
     });
   });
 
@@ -76,7 +76,7 @@ export function subscribeContract({ store, track }: StoreFixture): void {
       expect(finished).toBe(true);
       await store().append('order-1', makeEvents('b', 1), 0);
       await sleep(300);
-      expect(positions(received)).toEqual([1]);
+      expect(received.map((e) => e.id)).toEqual(['a-0']);
     });
   });
 

@@ -11,8 +11,9 @@ import type { EsdbClient } from '@ifreg/event-store';
  * Test support, not a server: an in-memory stand-in for the calls EventStoreDbEventStore
  * makes on @eventstore/db-client, so its own logic (numbering, redelivery check, retries,
  * resubscription) is tested where no EventStoreDB can run. What it models, as EventStoreDB
- * documents it: $all positions are log byte offsets (commit, prepare) with gaps, shared by
- * the events of one append; reads of $all include the event at their start position;
+ * documents it: $all positions are log byte offsets (commit, prepare) with gaps; the events of
+ * one append each have their prepare position and share the commit position, that of the
+ * commit record written after them; reads of $all include the event at their start position;
  * system events ($stats-...) and other streams interleave with ours; a wrong expected
  * revision throws the client's WrongExpectedVersionError; reading a missing stream throws
  * StreamNotFoundError while iterating; dedup by event id is NOT done (as after a server
@@ -20,6 +21,8 @@ import type { EsdbClient } from '@ifreg/event-store';
  */
 export class InMemoryEsdb {
   private readonly log: AllStreamRecordedEvent[] = [];
+  /** The log's events by stream, as the server's index has them. */
+  private readonly streams = new Map<string, AllStreamRecordedEvent[]>();
   private readonly live = new Set<StandInSubscription>();
   private offset = 1_000n;
   /** Subscriptions to $all opened so far. */
@@ -68,41 +71,47 @@ export class InMemoryEsdb {
   }
 
   private record(stream: string, events: JSONEventData[], firstRevision: bigint): Position {
-    const commit = this.offset;
+    // The prepare records first, then the commit record: its offset is every event's commit position.
+    const sizes = events.map((event) => BigInt(80 + JSON.stringify(event.data).length + (event.metadata === undefined ? 0 : JSON.stringify(event.metadata).length)));
+    const commit = sizes.reduce((sum, size) => sum + size, this.offset);
     let position: Position = { commit, prepare: commit };
     events.forEach((event, i) => {
       const data = JSON.stringify(event.data);
       const metadata = event.metadata === undefined ? undefined : JSON.stringify(event.metadata);
       position = { commit, prepare: this.offset };
-      this.offset += BigInt(80 + data.length + (metadata?.length ?? 0));
+      this.offset += sizes[i] ?? 0n;
       const recorded = {
         streamId: stream, id: event.id, revision: firstRevision + BigInt(i), type: event.type, isJson: true as const,
         data: JSON.parse(data) as unknown, metadata: metadata === undefined ? undefined : (JSON.parse(metadata) as unknown),
         created: new Date(), position,
       };
       this.log.push(recorded as AllStreamRecordedEvent);
+      const own = this.streams.get(stream) ?? [];
+      own.push(recorded as AllStreamRecordedEvent);
+      this.streams.set(stream, own);
       for (const subscription of this.live) if (subscription.matches(stream)) subscription.emit('data', { event: recorded });
     });
+    this.offset = commit + 40n; // the commit record
     return position;
   }
 
   private lastRevision(stream: string): bigint | undefined {
-    for (let i = this.log.length - 1; i >= 0; i--) if (this.log[i]?.streamId === stream) return this.log[i]?.revision;
-    return undefined;
+    return this.streams.get(stream)?.at(-1)?.revision;
   }
 
   private async *readStream(stream: string, options: { fromRevision?: ReadRevision; direction?: string; maxCount?: number | bigint }) {
-    if (options.direction === BACKWARDS || options.fromRevision === END) throw new Error('stand-in: only forward stream reads');
+    const backwards = options.direction === BACKWARDS;
+    if (backwards !== (options.fromRevision === END)) throw new Error('stand-in: forward stream reads, or backward ones from END');
     await Promise.resolve();
-    const events = this.log.filter((e) => e.streamId === stream);
+    const events = this.streams.get(stream) ?? [];
     if (events.length === 0) throw new StreamNotFoundError(undefined, stream);
-    const from = options.fromRevision === undefined || options.fromRevision === START ? 0n : options.fromRevision;
-    let count = 0n;
-    for (const event of events) {
-      if (event.revision < from) continue;
-      if (count++ >= BigInt(options.maxCount ?? Number.MAX_SAFE_INTEGER)) return;
-      yield { event };
+    if (backwards) {
+      for (const event of events.slice(-Number(options.maxCount ?? events.length)).reverse()) yield { event };
+      return;
     }
+    const from = options.fromRevision === undefined || options.fromRevision === START ? 0 : Number(options.fromRevision);
+    // Revisions are the stream's indexes from 0.
+    for (const event of events.slice(from, from + Number(options.maxCount ?? events.length))) yield { event };
   }
 
   private async *readAll(options: { fromPosition?: ReadPosition; direction?: string; maxCount?: number | bigint }) {
@@ -118,10 +127,23 @@ export class InMemoryEsdb {
       if (from !== END) throw new Error('stand-in: backward reads of $all from END only');
       selected = this.log.slice(-max).reverse();
     } else {
-      const at = from === START ? 0 : from === END ? this.log.length : this.log.findIndex((e) => !before(e.position, from));
-      selected = this.log.slice(at === -1 ? this.log.length : at, (at === -1 ? this.log.length : at) + max);
+      const at = from === START ? 0 : from === END ? this.log.length : this.firstNotBefore(from);
+      selected = this.log.slice(at, at + max);
     }
     for (const event of selected) yield { event };
+  }
+
+  /** Index of the first event of the log at or after `position` ($all is in position order). */
+  private firstNotBefore(position: Position): number {
+    let low = 0;
+    let high = this.log.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      const event = this.log[mid];
+      if (event !== undefined && before(event.position, position)) low = mid + 1;
+      else high = mid;
+    }
+    return low;
   }
 
   private subscribe(options: { fromPosition?: ReadPosition; filter?: Filter }): StandInSubscription {

@@ -1,4 +1,4 @@
 // The contract every event-store adapter passes, and what its specs build on.
 export { eventStoreContract } from './contract-suite';
-export { makeEvents } from './contract-fixture';
+export { increasing, makeEvents } from './contract-fixture';
 export * from './in-memory-esdb';

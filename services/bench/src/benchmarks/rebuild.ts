@@ -17,6 +17,7 @@ interface RebuildStatus {
   readonly running: boolean;
   readonly position: number;
   readonly target: number;
+  readonly events?: number;
   readonly startedAt?: string;
   readonly finishedAt?: string;
   readonly error?: string;
@@ -80,7 +81,7 @@ async function rebuildRate(url: string): Promise<number> {
   }
   if (status.error !== undefined || status.startedAt === undefined || status.finishedAt === undefined) throw new Error(`rebuild failed: ${JSON.stringify(status)}`);
   const seconds = (Date.parse(status.finishedAt) - Date.parse(status.startedAt)) / 1000;
-  return status.position / seconds;
+  return (status.events ?? 0) / seconds;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { decide, evolve, initialState, type NetIfInformationInput, type RegistrarMessage, type RegistryState } from '@ifreg/domain';
+import { decide, evolve, initialState, type NetIfInformationInput, type RegistrarMessage, type RegistryOptions, type RegistryState } from '@ifreg/domain';
 import type { EventData } from '@ifreg/ports';
 
 export const AT = '2026-11-24T12:00:00.000Z';
@@ -48,8 +48,8 @@ export class ScopeRecorder {
    * ids. For big generated stores prefer increasing ids: a million random keys make SQLite's
    * id index the slow part of writing them.
    */
-  constructor(readonly scope: string, private readonly eventId: () => string = randomUUID) {
-    this.state = initialState(scope);
+  constructor(readonly scope: string, private readonly eventId: () => string = randomUUID, options?: RegistryOptions) {
+    this.state = initialState(scope, options);
   }
 
   record(message: RegistrarMessage): EventData[] {

@@ -18,13 +18,14 @@ export function registerRebuildCommand(program: Command, io: Io): void {
       const bar = io.interactive && !ctx.json
         ? new SingleBar({ format: 'rebuild [{bar}] {percentage}% | {value}/{total} events | {rate} events/s', hideCursor: true, stream: process.stderr }, Presets.shades_classic)
         : undefined;
-      bar?.start(Math.max(status.target, 1), status.position, { rate: 0 });
+      // Events, not positions: positions are opaque and may skip.
+      bar?.start(Math.max(status.total ?? 0, 1), status.events ?? 0, { rate: 0 });
       try {
         while (status.running) {
           await new Promise((resolve) => setTimeout(resolve, o.interval));
           status = await ctx.client.get<RebuildStatus>('/v1/admin/rebuild');
-          bar?.setTotal(Math.max(status.target, 1));
-          bar?.update(status.position, { rate: status.eventsPerSecond ?? 0 });
+          bar?.setTotal(Math.max(status.total ?? 0, 1));
+          bar?.update(status.events ?? 0, { rate: status.eventsPerSecond ?? 0 });
         }
       } finally {
         bar?.stop();
@@ -33,6 +34,6 @@ export function registerRebuildCommand(program: Command, io: Io): void {
         if (ctx.json) io.out(JSON.stringify(status, null, 2));
         throw new CliError(`rebuild failed: ${status.error}`);
       }
-      ctx.show(status, () => `rebuilt ${status.position} events (${status.eventsPerSecond ?? 0} events/s), swapped in at ${status.finishedAt ?? '?'}`);
+      ctx.show(status, () => `rebuilt ${status.events ?? 0} events (${status.eventsPerSecond ?? 0} events/s), swapped in at ${status.finishedAt ?? '?'}`);
     });
 }
