@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ObjectRequest } from '@ifreg/contracts';
 import { ObjectServer, WebSocketObjectChannel, type ObjectHandlers } from '@ifreg/agent-sdk';
-import { KafkaAgentProducer, KafkaPartitionReader, KafkaSender, createKafka, kafkaSettings } from '@ifreg/messaging';
+import { KafkaAgentProducer, KafkaPartitionReader, KafkaSender, createKafka, ensureTopics, kafkaSettings } from '@ifreg/messaging';
 import { type Outcome } from '@ifreg/ports';
 import { createLogger } from '@ifreg/platform';
 import { ServiceProcess, serviceMain } from '@ifreg/testing';
@@ -102,7 +102,7 @@ describeMeasure(`provider-bound traffic with ${N} providers over Kafka and ${N} 
     closers.push(() => rmSync(dir, { recursive: true, force: true }));
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ waitForLeaders: true, topics: Object.values(topics).map((topic) => ({ topic, numPartitions: PARTITIONS })) });
+    await ensureTopics(admin, Object.values(topics), PARTITIONS);
     await admin.disconnect();
     const db = join(dir, 'ifreg.db');
     await startRegistrar(db);

@@ -11,6 +11,7 @@ import { KafkaObjectRoute } from './kafka-object-route';
 import { KafkaOutcomeSource } from './kafka-outcome-source';
 import { KafkaOutcomePublisher } from './kafka-outcomes';
 import { KafkaProviderChannel } from './kafka-provider-channel';
+import { ensureTopics } from './topics';
 import { KafkaPartitionReader } from './partition-reader';
 import { partitionOf } from './partitions';
 
@@ -47,7 +48,7 @@ afterAll(async () => {
 
 async function newTopic(partitions = 6): Promise<string> {
   const topic = `ifreg-objects-test-${randomUUID()}`;
-  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions }] });
+  await ensureTopics(admin, [topic], partitions);
   return topic;
 }
 

@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { AssignerProtocol, type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage, type PartitionAssigner } from 'kafkajs';
-import type { Logger } from '@ifreg/platform';
+import { backoffDelay, retry, type Logger, type RetryPolicy } from '@ifreg/platform';
 import { partitionOf } from './partitions';
+
+/** A topic just created may be led in the metadata before its leader serves offsets. */
+const LEADER_MOVES: RetryPolicy = {
+  retries: 8,
+  retryIf: (error) => (error as { retriable?: boolean }).retriable === true,
+  delayMs: (failures) => backoffDelay(failures, { minMs: 50, maxMs: 1_000 }),
+};
 
 export interface PartitionReaderOptions {
   readonly topics: readonly string[];
@@ -94,7 +101,7 @@ export class KafkaPartitionReader {
       this.assigned = assigned;
       if (!fromBeginning) {
         for (const topic of topics) {
-          for (const { partition, high } of await admin.fetchTopicOffsets(topic)) {
+          for (const { partition, high } of await retry(() => admin.fetchTopicOffsets(topic), LEADER_MOVES)) {
             if (assigned[topic]?.includes(partition)) ends.push({ topic, partition, offset: high });
           }
         }

@@ -16,11 +16,11 @@ export async function ensureTopics(admin: Admin, names: readonly string[], parti
   const present = new Set(await admin.listTopics());
   const missing = wanted.filter((name) => !present.has(name));
   if (missing.length === 0) return { created: [], existing: wanted };
-  const created = await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions: partitions })) });
-  // false: another instance created them first (kafkajs maps TOPIC_ALREADY_EXISTS to false)
-  // and the leader wait was skipped: wait for the leaders here (a send before them fails with
-  // "not the leader" once kafkajs's retries run out on a slow broker).
-  if (!created) await waitForLeaders(admin, missing, LEADER_WAIT_MS);
+  // The leaders are waited for here, not by kafkajs: its wait gives up at the first
+  // UNKNOWN_TOPIC_OR_PARTITION, which a broker answers while the new topic's metadata spreads.
+  // createTopics answers false when another instance created them first.
+  const created = await admin.createTopics({ waitForLeaders: false, topics: missing.map((topic) => ({ topic, numPartitions: partitions })) });
+  await waitForLeaders(admin, missing, LEADER_WAIT_MS);
   return { created: created ? missing : [], existing: wanted.filter((name) => present.has(name) || !created) };
 }
 
@@ -29,10 +29,20 @@ const LEADER_WAIT_MS = 30_000;
 async function waitForLeaders(admin: Admin, topics: readonly string[], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
-    const { topics: found } = await admin.fetchTopicMetadata({ topics: [...topics] });
-    const leaderless = found.filter((t) => t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0));
+    const leaderless = await leaderlessTopics(admin, topics);
     if (leaderless.length === 0) return;
-    if (Date.now() + delay > deadline) throw new Error(`topics without a leader after ${timeoutMs} ms: ${leaderless.map((t) => t.name).join(', ')}`);
+    if (Date.now() + delay > deadline) throw new Error(`topics without a leader after ${timeoutMs} ms: ${leaderless.join(', ')}`);
     await new Promise((resolve) => setTimeout(resolve, delay));
+  }
+}
+
+/** The topics whose partitions are not all led yet; all of them while the broker does not know one. */
+async function leaderlessTopics(admin: Admin, topics: readonly string[]): Promise<string[]> {
+  try {
+    const { topics: found } = await admin.fetchTopicMetadata({ topics: [...topics] });
+    return found.filter((t) => t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0)).map((t) => t.name);
+  } catch (error) {
+    if ((error as { type?: string }).type === 'UNKNOWN_TOPIC_OR_PARTITION') return [...topics];
+    throw error;
   }
 }

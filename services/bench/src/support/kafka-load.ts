@@ -1,3 +1,4 @@
+import { ensureTopics } from '@ifreg/messaging';
 import { performance } from 'node:perf_hooks';
 import { Kafka, Partitioners, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs';
 
@@ -8,7 +9,7 @@ export const benchKafka = (brokers: string[]): Kafka => new Kafka({ clientId: 'i
 export const SEND_CHUNK = 500;
 
 export async function createTopics(admin: Admin, topics: readonly string[], partitions: number): Promise<void> {
-  await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })), waitForLeaders: true });
+  await ensureTopics(admin, topics, partitions);
 }
 
 export async function connectedProducer(kafka: Kafka): Promise<Producer> {
