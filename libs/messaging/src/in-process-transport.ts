@@ -1,3 +1,4 @@
+import { backoffDelay } from '@ifreg/platform';
 import { EventEmitter } from 'node:events';
 import {
   BatchRetryError,
@@ -148,7 +149,8 @@ export class InProcessTransport
       if (!held) {
         const failures = (this.failures.get(m.key) ?? 0) + 1;
         this.failures.set(m.key, failures);
-        const delay = (this.options.retryDelayMs ?? 1000) * 2 ** Math.min(failures - 1, 5);
+        const minMs = this.options.retryDelayMs ?? 1000;
+        const delay = backoffDelay(failures - 1, { minMs, maxMs: minMs * 32 });
         held = { messages: [], timer: setTimeout(() => this.release(m.key), delay) };
         this.held.set(m.key, held);
       }

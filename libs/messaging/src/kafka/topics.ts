@@ -1,4 +1,5 @@
 import type { Admin } from 'kafkajs';
+import { backoffDelay, retry } from '@ifreg/platform';
 
 export interface EnsuredTopics {
   readonly created: readonly string[];
@@ -26,14 +27,18 @@ export async function ensureTopics(admin: Admin, names: readonly string[], parti
 
 const LEADER_WAIT_MS = 30_000;
 
+class LeaderlessError extends Error {}
+
 async function waitForLeaders(admin: Admin, topics: readonly string[], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
-    const leaderless = await leaderlessTopics(admin, topics);
-    if (leaderless.length === 0) return;
-    if (Date.now() + delay > deadline) throw new Error(`topics without a leader after ${timeoutMs} ms: ${leaderless.join(', ')}`);
-    await new Promise((resolve) => setTimeout(resolve, delay));
-  }
+  const delayMs = (failures: number): number => backoffDelay(failures, { minMs: 50, maxMs: 1_000 });
+  await retry(
+    async () => {
+      const leaderless = await leaderlessTopics(admin, topics);
+      if (leaderless.length > 0) throw new LeaderlessError(`topics without a leader after ${timeoutMs} ms: ${leaderless.join(', ')}`);
+    },
+    { retries: Number.POSITIVE_INFINITY, delayMs, retryIf: (error) => error instanceof LeaderlessError && Date.now() < deadline },
+  );
 }
 
 /** The topics whose partitions are not all led yet; all of them while the broker does not know one. */
