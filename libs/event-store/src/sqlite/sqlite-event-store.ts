@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { EventEmitter } from 'node:events';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { mkdirSync, watch, type FSWatcher } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { OpenSubscriptions } from '../catch-up-subscription';
 import { AppendQueue, type GroupAnswer, type GroupAppend } from '../group-commit';
 import {
@@ -21,18 +21,18 @@ export interface SqliteEventStoreOptions {
   readonly synchronous?: 'FULL' | 'NORMAL';
   /** How often a caught-up subscriber looks for events appended by other processes. */
   readonly pollIntervalMs?: number;
-  /**
-   * How often it looks instead while they keep coming (within a second of the last it found):
-   * another process's commit is seen only by looking, and under load a long poll is most of
-   * the wait between a commit and the read model.
-   */
-  readonly busyPollIntervalMs?: number;
+  /** Default true: a caught-up subscriber is also woken by writes to the WAL (another process's appends). */
+  readonly watchWal?: boolean;
   /** How long a writer waits for another process's write lock before failing. */
   readonly busyTimeoutMs?: number;
 }
 
-/** A subscriber that found events this recently polls at the busy interval. */
-const BUSY_WINDOW_MS = 1000;
+/**
+ * After the WAL was written by another process, a subscriber that found nothing new looks again
+ * soon (2, 4, 8 … ms): the writer updates the WAL's index, which makes the commit visible,
+ * only after its fsync, so the write is seen a little before the commit is.
+ */
+const WAL_RECHECK_MS = 2;
 
 interface StreamHead { readonly revision: number; readonly position: number }
 
@@ -51,7 +51,9 @@ const isDuplicateId = (error: unknown): boolean => {
 export class SqliteEventStore implements EventStore {
   private readonly db: Database.Database;
   private readonly pollIntervalMs: number;
-  private readonly busyPollIntervalMs: number;
+  private readonly walPath: string | undefined;
+  private walWatcher: FSWatcher | undefined;
+  private walWrittenAt = -Infinity;
   private readonly appended = new EventEmitter().setMaxListeners(0);
   private readonly subscriptions = new OpenSubscriptions();
   private readonly streamHead;
@@ -67,11 +69,11 @@ export class SqliteEventStore implements EventStore {
   private readonly appends = new AppendQueue((group) => this.commitGroup(group));
 
   constructor(options: SqliteEventStoreOptions) {
+    this.walPath = options.path !== ':memory:' && options.watchWal !== false ? options.path : undefined;
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
-    // A query service on the registrar's file sees its appends only by polling: 50 ms when idle
-    // (an indexed read each time), 5 ms while events keep coming (services/bench/README.md).
+    // A query service on the registrar's file is woken by writes to the WAL (watchWal); the
+    // poll is the fallback where file watching does not work.
     this.pollIntervalMs = options.pollIntervalMs ?? 50;
-    this.busyPollIntervalMs = Math.min(options.busyPollIntervalMs ?? 5, this.pollIntervalMs);
     this.db = new Database(options.path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
@@ -141,20 +143,27 @@ export class SqliteEventStore implements EventStore {
   }
 
   subscribeAll(handler: AllHandler, options: SubscribeOptions): Subscription {
+    if (this.walPath !== undefined) this.watchWal(this.walPath);
     let lastFound = -Infinity;
+    let rechecks = 0;
     const source = {
       readAll: (from: number, limit: number) => {
         const rows = this.selectAll.all(from, limit);
         if (rows.length > 0) lastFound = performance.now();
         return rows.map(toRecordedEvent);
       },
-      waitForMore: (stop: AbortSignal) =>
-        this.waitForMore(stop, performance.now() - lastFound < BUSY_WINDOW_MS ? this.busyPollIntervalMs : this.pollIntervalMs),
+      waitForMore: (stop: AbortSignal) => {
+        const delay = WAL_RECHECK_MS * 2 ** rechecks;
+        const unseenWrite = this.walWrittenAt > lastFound && delay < this.pollIntervalMs;
+        rechecks = unseenWrite ? rechecks + 1 : 0;
+        return this.waitForMore(stop, unseenWrite ? delay : this.pollIntervalMs);
+      },
     };
     return this.subscriptions.start(source, handler, options);
   }
 
   async close(): Promise<void> {
+    this.walWatcher?.close();
     await this.subscriptions.closeAll();
     if (!this.db.open) return;
     await this.appends.flush(); // appends already made must not be lost to the close
@@ -229,6 +238,33 @@ export class SqliteEventStore implements EventStore {
     if (found === events.length) return position;
     if (staleExpected !== undefined) throw new ConcurrencyError(stream, staleExpected, current);
     throw new DuplicateEventsError(stream, found, events.length, current);
+  }
+
+  /**
+   * Wakes the subscribers when the WAL is written (another process appending): a commit reaches
+   * the read model at once instead of at the next poll, and an idle store costs no more
+   * than the poll. Where the directory cannot be watched, the poll alone finds the commits.
+   */
+  private watchWal(path: string): void {
+    if (this.walWatcher) return;
+    const wal = `${basename(path)}-wal`;
+    try {
+      let wakeScheduled = false;
+      this.walWatcher = watch(dirname(path), { persistent: false }, (_event, file) => {
+        if (file !== wal) return;
+        this.walWrittenAt = performance.now();
+        if (wakeScheduled) return;
+        // One commit writes several pages: one wake for all of them.
+        wakeScheduled = true;
+        setTimeout(() => {
+          wakeScheduled = false;
+          this.appended.emit('append');
+        }, WAL_RECHECK_MS).unref();
+      });
+      this.walWatcher.on('error', () => this.walWatcher?.close());
+    } catch {
+      this.walWatcher = undefined;
+    }
   }
 
   private waitForMore(stop: AbortSignal, pollMs: number): Promise<void> {
