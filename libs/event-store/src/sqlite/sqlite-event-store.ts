@@ -54,6 +54,7 @@ export class SqliteEventStore implements EventStore {
   private readonly walPath: string | undefined;
   private walWatcher: FSWatcher | undefined;
   private walWrittenAt = -Infinity;
+  private appendedHere = false;
   private readonly appended = new EventEmitter().setMaxListeners(0);
   private readonly subscriptions = new OpenSubscriptions();
   private readonly streamHead;
@@ -181,6 +182,7 @@ export class SqliteEventStore implements EventStore {
   /** One transaction; a throw (BEGIN or COMMIT failed: busy, I/O) means nothing of the group is recorded. */
   private commitGroup(group: readonly GroupAppend[]): GroupAnswer[] {
     const answers = this.groupTransaction.immediate(group);
+    this.appendedHere = true;
     this.appended.emit('append');
     return answers;
   }
@@ -251,7 +253,9 @@ export class SqliteEventStore implements EventStore {
     try {
       let wakeScheduled = false;
       this.walWatcher = watch(dirname(path), { persistent: false }, (_event, file) => {
-        if (file !== wal) return;
+        // A store that appends (the all-in-one) would be woken by its own writes, each after its
+        // subscribers had read them: it finds other writers' commits by the poll.
+        if (file !== wal || this.appendedHere) return;
         this.walWrittenAt = performance.now();
         if (wakeScheduled) return;
         // One commit writes several pages: one wake for all of them.
