@@ -29,10 +29,12 @@ export interface SqliteEventStoreOptions {
 
 /**
  * After the WAL was written by another process, a subscriber that found nothing new looks again
- * soon (2, 4, 8 … ms): the writer updates the WAL's index, which makes the commit visible,
- * only after its fsync, so the write is seen a little before the commit is.
+ * after 2, 4, 8, 16, 16 … ms, for up to 250 ms: the writer updates the WAL's index, which makes
+ * the commit visible, only after its fsync, so the write is seen before the commit is.
  */
 const WAL_RECHECK_MS = 2;
+const WAL_RECHECK_MAX_MS = 16;
+const WAL_RECHECK_FOR_MS = 250;
 
 interface StreamHead { readonly revision: number; readonly position: number }
 
@@ -145,19 +147,27 @@ export class SqliteEventStore implements EventStore {
 
   subscribeAll(handler: AllHandler, options: SubscribeOptions): Subscription {
     if (this.walPath !== undefined) this.watchWal(this.walPath);
-    let lastFound = -Infinity;
+    // WAL writes up to this time are accounted for: their events were read, or re-checking
+    // gave up on them (a write that is no commit of events: a snapshot, a checkpoint).
+    let settledAt = -Infinity;
     let rechecks = 0;
+    let recheckingFor = -Infinity;
     const source = {
       readAll: (from: number, limit: number) => {
         const rows = this.selectAll.all(from, limit);
-        if (rows.length > 0) lastFound = performance.now();
+        if (rows.length > 0) settledAt = performance.now();
         return rows.map(toRecordedEvent);
       },
       waitForMore: (stop: AbortSignal) => {
-        const delay = WAL_RECHECK_MS * 2 ** rechecks;
-        const unseenWrite = this.walWrittenAt > lastFound && delay < this.pollIntervalMs;
-        rechecks = unseenWrite ? rechecks + 1 : 0;
-        return this.waitForMore(stop, unseenWrite ? delay : this.pollIntervalMs);
+        if (this.walWrittenAt !== recheckingFor) {
+          recheckingFor = this.walWrittenAt; // a newer write: its re-checks start again at 2 ms
+          rechecks = 0;
+        }
+        const delay = Math.min(WAL_RECHECK_MS * 2 ** rechecks, WAL_RECHECK_MAX_MS, this.pollIntervalMs);
+        const recheck = this.walWrittenAt > settledAt && performance.now() - this.walWrittenAt < WAL_RECHECK_FOR_MS;
+        if (!recheck && rechecks > 0) settledAt = this.walWrittenAt;
+        rechecks = recheck ? rechecks + 1 : 0;
+        return this.waitForMore(stop, recheck ? delay : this.pollIntervalMs);
       },
     };
     return this.subscriptions.start(source, handler, options);
