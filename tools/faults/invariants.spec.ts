@@ -165,7 +165,7 @@ describeKafka('the invariant checker', () => {
 
   it('(a) catches a lost outcome, a second recorded outcome for one message, and a published outcome that differs', async () => {
     // a lost outcome: the recorded registration was never published
-    const lost = outcomeRecords.filter((r) => r.headers['causationId'] !== probe.messageId);
+    const lost = outcomeRecords.filter((r) => causationOf(r) !== probe.messageId);
     const lostViolations = await checkInvariants({ ...baseInput(), outcomeRecords: lost });
     expect(letters(lostViolations)).toEqual(['a']);
     expect(lostViolations[0]?.detail).toContain(`message ${probe.messageId} in scope inv-a has a recorded InterfaceRegistered`);
@@ -179,7 +179,7 @@ describeKafka('the invariant checker', () => {
 
     // an outcome whose content is not the recorded one
     const changed = outcomeRecords.map((r) => {
-      if (r.headers['causationId'] !== probe.messageId) return r;
+      if (causationOf(r) !== probe.messageId) return r;
       const value = JSON.parse(r.value!.toString()) as Record<string, unknown>;
       return { ...r, value: Buffer.from(JSON.stringify({ ...value, ifIndex: 3 })) };
     });
@@ -227,8 +227,11 @@ async function copyStore(events: readonly RecordedEvent[], into: EventStore): Pr
 }
 
 function outcomeRecord(event: RegistryEvent, position: number): TopicRecord {
-  return { partition: 0, offset: String(1_000_000 + position), key: event.scope, value: Buffer.from(JSON.stringify({ ...event, position })), headers: { causationId: event.causationId } };
+  return { partition: 0, offset: String(1_000_000 + position), key: event.scope, value: Buffer.from(JSON.stringify({ ...event, position })), headers: { ce_id: `${event.causationId}:outcome` } };
 }
+
+/** The message an outcome record answers: its value carries the causationId (DESIGN §2.9). */
+const causationOf = (r: TopicRecord): unknown => (JSON.parse(r.value?.toString() ?? '{}') as { causationId?: unknown }).causationId;
 
 /** An HTTP proxy to the query service that drops the first item of every interface list. */
 async function lossyProxy(target: string): Promise<Server> {

@@ -37,16 +37,34 @@ describe('a sqlite store closed and opened again on the same file', () => {
 });
 
 describe('two sqlite stores on one file, as two processes would be', () => {
-  it("lets a subscriber on one see the other's appends by polling", async () => {
+  it("lets a subscriber on one see the other's appends by polling alone", async () => {
     const path = freshPath();
     const writer = new SqliteEventStore({ path });
-    const reader = new SqliteEventStore({ path, pollIntervalMs: 20 });
+    const reader = new SqliteEventStore({ path, pollIntervalMs: 20, watchWal: false });
     try {
       const received: RecordedEvent[] = [];
       reader.subscribeAll((batch) => void received.push(...batch), { from: 0 });
       await writer.append('order-1', makeEvents('a', 2), NO_STREAM);
       await writer.append('order-2', makeEvents('b', 1), NO_STREAM);
       await waitFor(() => received.length >= 3, 5000, 'the writer events');
+      expect(received.map((e) => e.position)).toEqual([1, 2, 3]);
+    } finally {
+      await reader.close();
+      await writer.close();
+    }
+  });
+
+  it("wakes a subscriber on one at the other's WAL writes, with no poll due before the test's timeout", async () => {
+    const path = freshPath();
+    const writer = new SqliteEventStore({ path });
+    const reader = new SqliteEventStore({ path, pollIntervalMs: 600_000 });
+    try {
+      const received: RecordedEvent[] = [];
+      reader.subscribeAll((batch) => void received.push(...batch), { from: 0 });
+      await writer.append('order-1', makeEvents('a', 2), NO_STREAM);
+      await waitFor(() => received.length >= 2, 5000, 'the first append');
+      await writer.append('order-2', makeEvents('b', 1), NO_STREAM);
+      await waitFor(() => received.length >= 3, 5000, 'the second append');
       expect(received.map((e) => e.position)).toEqual([1, 2, 3]);
     } finally {
       await reader.close();

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { EventEmitter } from 'node:events';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { mkdirSync, watch, type FSWatcher } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { OpenSubscriptions } from '../catch-up-subscription';
 import { AppendQueue, type GroupAnswer, type GroupAppend } from '../group-commit';
 import {
@@ -21,9 +21,20 @@ export interface SqliteEventStoreOptions {
   readonly synchronous?: 'FULL' | 'NORMAL';
   /** How often a caught-up subscriber looks for events appended by other processes. */
   readonly pollIntervalMs?: number;
+  /** Default true: a caught-up subscriber is also woken by writes to the WAL (another process's appends). */
+  readonly watchWal?: boolean;
   /** How long a writer waits for another process's write lock before failing. */
   readonly busyTimeoutMs?: number;
 }
+
+/**
+ * After the WAL was written by another process, a subscriber that found nothing new looks again
+ * after 2, 4, 8, 16, 16 … ms, for up to 250 ms: the writer updates the WAL's index, which makes
+ * the commit visible, only after its fsync, so the write is seen before the commit is.
+ */
+const WAL_RECHECK_MS = 2;
+const WAL_RECHECK_MAX_MS = 16;
+const WAL_RECHECK_FOR_MS = 250;
 
 interface StreamHead { readonly revision: number; readonly position: number }
 
@@ -42,6 +53,10 @@ const isDuplicateId = (error: unknown): boolean => {
 export class SqliteEventStore implements EventStore {
   private readonly db: Database.Database;
   private readonly pollIntervalMs: number;
+  private readonly walPath: string | undefined;
+  private walWatcher: FSWatcher | undefined;
+  private walWrittenAt = -Infinity;
+  private appendedHere = false;
   private readonly appended = new EventEmitter().setMaxListeners(0);
   private readonly subscriptions = new OpenSubscriptions();
   private readonly streamHead;
@@ -57,9 +72,10 @@ export class SqliteEventStore implements EventStore {
   private readonly appends = new AppendQueue((group) => this.commitGroup(group));
 
   constructor(options: SqliteEventStoreOptions) {
+    this.walPath = options.path !== ':memory:' && options.watchWal !== false ? options.path : undefined;
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
-    // A query service on the registrar's file sees its appends only by polling: 50 ms keeps
-    // that delay small (200 ms was most of the pipeline's latency) for a ~µs indexed read.
+    // A query service on the registrar's file is woken by writes to the WAL (watchWal); the
+    // poll is the fallback where file watching does not work.
     this.pollIntervalMs = options.pollIntervalMs ?? 50;
     this.db = new Database(options.path);
     this.db.pragma('journal_mode = WAL');
@@ -130,14 +146,35 @@ export class SqliteEventStore implements EventStore {
   }
 
   subscribeAll(handler: AllHandler, options: SubscribeOptions): Subscription {
+    if (this.walPath !== undefined) this.watchWal(this.walPath);
+    // WAL writes up to this time are accounted for: their events were read, or re-checking
+    // gave up on them (a write that is no commit of events: a snapshot, a checkpoint).
+    let settledAt = -Infinity;
+    let rechecks = 0;
+    let recheckingFor = -Infinity;
     const source = {
-      readAll: (from: number, limit: number) => this.selectAll.all(from, limit).map(toRecordedEvent),
-      waitForMore: (stop: AbortSignal) => this.waitForMore(stop),
+      readAll: (from: number, limit: number) => {
+        const rows = this.selectAll.all(from, limit);
+        if (rows.length > 0) settledAt = performance.now();
+        return rows.map(toRecordedEvent);
+      },
+      waitForMore: (stop: AbortSignal) => {
+        if (this.walWrittenAt !== recheckingFor) {
+          recheckingFor = this.walWrittenAt; // a newer write: its re-checks start again at 2 ms
+          rechecks = 0;
+        }
+        const delay = Math.min(WAL_RECHECK_MS * 2 ** rechecks, WAL_RECHECK_MAX_MS, this.pollIntervalMs);
+        const recheck = this.walWrittenAt > settledAt && performance.now() - this.walWrittenAt < WAL_RECHECK_FOR_MS;
+        if (!recheck && rechecks > 0) settledAt = this.walWrittenAt;
+        rechecks = recheck ? rechecks + 1 : 0;
+        return this.waitForMore(stop, recheck ? delay : this.pollIntervalMs);
+      },
     };
     return this.subscriptions.start(source, handler, options);
   }
 
   async close(): Promise<void> {
+    this.walWatcher?.close();
     await this.subscriptions.closeAll();
     if (!this.db.open) return;
     await this.appends.flush(); // appends already made must not be lost to the close
@@ -155,6 +192,7 @@ export class SqliteEventStore implements EventStore {
   /** One transaction; a throw (BEGIN or COMMIT failed: busy, I/O) means nothing of the group is recorded. */
   private commitGroup(group: readonly GroupAppend[]): GroupAnswer[] {
     const answers = this.groupTransaction.immediate(group);
+    this.appendedHere = true;
     this.appended.emit('append');
     return answers;
   }
@@ -214,7 +252,36 @@ export class SqliteEventStore implements EventStore {
     throw new DuplicateEventsError(stream, found, events.length, current);
   }
 
-  private waitForMore(stop: AbortSignal): Promise<void> {
+  /**
+   * Wakes the subscribers when the WAL is written (another process appending): a commit reaches
+   * the read model at once instead of at the next poll, and an idle store costs no more
+   * than the poll. Where the directory cannot be watched, the poll alone finds the commits.
+   */
+  private watchWal(path: string): void {
+    if (this.walWatcher) return;
+    const wal = `${basename(path)}-wal`;
+    try {
+      let wakeScheduled = false;
+      this.walWatcher = watch(dirname(path), { persistent: false }, (_event, file) => {
+        // A store that appends (the all-in-one) would be woken by its own writes, each after its
+        // subscribers had read them: it finds other writers' commits by the poll.
+        if (file !== wal || this.appendedHere) return;
+        this.walWrittenAt = performance.now();
+        if (wakeScheduled) return;
+        // One commit writes several pages: one wake for all of them.
+        wakeScheduled = true;
+        setTimeout(() => {
+          wakeScheduled = false;
+          this.appended.emit('append');
+        }, WAL_RECHECK_MS).unref();
+      });
+      this.walWatcher.on('error', () => this.walWatcher?.close());
+    } catch {
+      this.walWatcher = undefined;
+    }
+  }
+
+  private waitForMore(stop: AbortSignal, pollMs: number): Promise<void> {
     return new Promise((resolve) => {
       if (stop.aborted) return resolve();
       const wake = (): void => {
@@ -224,7 +291,7 @@ export class SqliteEventStore implements EventStore {
         resolve();
       };
       // The timer catches appends by other processes sharing the file.
-      const timer = setTimeout(wake, this.pollIntervalMs);
+      const timer = setTimeout(wake, pollMs);
       this.appended.on('append', wake);
       stop.addEventListener('abort', wake);
     });

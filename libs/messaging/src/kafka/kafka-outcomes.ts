@@ -57,7 +57,8 @@ export class KafkaOutcomePublisher extends OwnProducer implements OutcomePublish
           ce_type: event.type,
           ce_source: this.options.source ?? 'ifreg-registrar',
           ce_time: event.at,
-          causationId: event.causationId,
+          // No causationId header: the value carries it (DESIGN §2.9), and each header costs the
+          // sender thread CPU per record (services/bench/README.md).
           ...trace,
         },
       })),

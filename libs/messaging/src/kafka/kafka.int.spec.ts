@@ -365,7 +365,7 @@ describeKafka('outcomes from KafkaOutcomePublisher to KafkaOutcomeSource', () =>
     // then
     await expect(answer).resolves.toEqual(outcome('m-1', 7));
     expect(seen).toEqual([outcome('m-1', 7)]);
-    const [record] = await readRecords(topic, 2).then((records) => records.filter((r) => r.headers?.['causationId']?.toString() === 'm-1'));
+    const [record] = await readRecords(topic, 2).then((records) => records.filter((r) => r.headers?.['ce_id']?.toString() === 'm-1:outcome'));
     expect(record?.key?.toString()).toBe('host-a');
     expect(JSON.parse(record?.value?.toString() ?? '')).toEqual({ ...outcome('m-1', 7).event, position: 7 });
     expect(Object.fromEntries(Object.entries(record?.headers ?? {}).map(([k, v]) => [k, v?.toString()]))).toEqual({
@@ -374,7 +374,6 @@ describeKafka('outcomes from KafkaOutcomePublisher to KafkaOutcomeSource', () =>
       ce_type: 'BootEpochStarted',
       ce_source: 'ifreg-registrar',
       ce_time: '2026-11-24T12:00:00.000Z',
-      causationId: 'm-1',
     });
   });
 
