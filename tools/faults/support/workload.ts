@@ -126,7 +126,14 @@ export function produceSteadily(
   cleanup: Cleanup,
   producer: KafkaAgentProducer,
   messages: readonly WorkloadMessage[],
-  options: { chunk: number; intervalMs: number; retryMs?: number; onSent?: (sent: number) => void },
+  options: {
+    chunk: number;
+    intervalMs: number;
+    retryMs?: number;
+    onSent?: (sent: number) => void;
+    /** Sends no more than `sent` messages until `until` settles: a fault lands while messages still flow, however slow the machine. */
+    holdAt?: { readonly sent: number; readonly until: Promise<unknown> };
+  },
 ): { result: LoadResult; done: Promise<LoadResult> } {
   const result: LoadResult = { sent: 0, failedSends: 0, startedAt: Date.now(), endedAt: 0 };
   // A scenario that failed half-way stops its load before the producer is disconnected.
@@ -134,7 +141,13 @@ export function produceSteadily(
   const done = (async () => {
     let next = Date.now();
     while (result.sent < messages.length && !abort.signal.aborted) {
-      const batch = messages.slice(result.sent, result.sent + options.chunk).map(({ key, value }) => ({ key, value }));
+      const hold = options.holdAt;
+      if (hold && result.sent >= hold.sent) {
+        await hold.until;
+        next = Date.now();
+      }
+      const limit = hold && result.sent < hold.sent ? hold.sent : messages.length;
+      const batch = messages.slice(result.sent, Math.min(result.sent + options.chunk, limit)).map(({ key, value }) => ({ key, value }));
       try {
         await producer.send(batch);
         result.sent += batch.length;
