@@ -8,7 +8,7 @@ import {
   type RegistryEvent,
   type RegistryState,
 } from '@ifreg/domain';
-import { DEFAULT_MAX_MESSAGE_BYTES, MAX_MESSAGE_DEPTH, decodeAgentMessage, eventProblem, isRegistryEvent, type Decoded } from './decode';
+import { DEFAULT_MAX_MESSAGE_BYTES, MAX_MESSAGE_DEPTH, decodeAgentMessage, eventProblem, isRegistryEvent, storedEventProblem, type Decoded } from './decode';
 
 const MESSAGE_ID = '6f1c2a4e-8b1d-4c3e-9f00-1a2b3c4d5e6f';
 const GUID = '3f2504e0-4f89-11d3-9a0c-0305e82c3301';
@@ -301,6 +301,7 @@ describe('events produced by the domain', () => {
       'RegistrationFailed',
     ]);
     for (const event of events) expect(eventProblem(event)).toBeUndefined();
+    for (const event of events) expect(storedEventProblem(event)).toBeUndefined();
     expect(events.every(isRegistryEvent)).toBe(true);
   });
 
@@ -343,5 +344,19 @@ describe('values that are not registry events', () => {
 
   it('accepts the well-formed event the refusals above are variations of', () => {
     expect(eventProblem(registered)).toBeUndefined();
+  });
+
+  it.each<[string, unknown, RegExp]>([
+    ['an object of unknown type', { type: 'InterfaceExploded' }, /^unknown event type "InterfaceExploded"$/],
+    ['an event without its ifIndex', { ...registered, ifIndex: undefined }, /^ifIndex is required$/],
+    ['an event with ifIndex 65536', { ...registered, ifIndex: 65536 }, /^ifIndex /],
+    ['an event with a bad scope', { ...registered, scope: 'bad scope!' }, /^scope /],
+  ])('are refused when read from the store too (storedEventProblem), given %s', (_, value, reason) => {
+    expect(storedEventProblem(JSON.parse(JSON.stringify(value)))).toMatch(reason);
+  });
+
+  it('are checked for their shape only when read from the store: the edge checked their formats', () => {
+    expect(storedEventProblem({ ...registered, at: 'now' })).toBeUndefined();
+    expect(storedEventProblem({ ...registered, at: 7 })).toMatch(/^at /);
   });
 });

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { emptyReadModel, project, type NetLuid, type ReadModel, type RegistryEvent } from '@ifreg/domain';
-import { eventProblem } from '@ifreg/contracts';
+import { storedEventProblem } from '@ifreg/contracts';
 import type { EventStore, RecordedEvent, SnapshotStore, Subscription } from '@ifreg/ports';
 import { ROOT_CONTEXT, context, trace, type Tracer } from '@opentelemetry/api';
 import { activeTracer, contextFrom, type Logger } from '@ifreg/platform';
@@ -14,6 +14,9 @@ export class PositionTimeoutError extends Error {
     this.name = 'PositionTimeoutError';
   }
 }
+
+/** How long a rebuild folds before it lets the service answer requests. */
+const REBUILD_SLICE_MS = 10;
 
 export interface ReadModelOptions {
   /** How many recent changes are kept for watch clients to resume from. */
@@ -256,6 +259,7 @@ export class ReadModelService {
     const freshHistory = new LuidHistory(this.options.luidHistory ?? defaultLuidHistoryLimits);
     const total = this.events;
     let events = 0;
+    let since = performance.now();
     // The catch-up's batch, not a bigger one: a page of 5,000 parsed events outlives V8's young
     // generation and is promoted before it becomes garbage (figures: services/bench/README.md).
     const batch = this.options.batchSize ?? 1000;
@@ -270,8 +274,12 @@ export class ReadModelService {
         events += 1;
       }
       onProgress({ position: fresh.position, target: this.current.position, events, total: Math.max(total, events), done: false });
-      // Folding is synchronous: let the service answer requests between batches.
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      // Folding is synchronous: let the service answer requests, every REBUILD_SLICE_MS rather
+      // than every page (each turn of the event loop cost milliseconds with two models in the heap).
+      if (performance.now() - since >= REBUILD_SLICE_MS) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        since = performance.now();
+      }
     }
     this.current = fresh;
     this.history = freshHistory;
@@ -300,7 +308,7 @@ export class ReadModelService {
 
   private fold(model: ReadModel, history: LuidHistory, recorded: RecordedEvent, live: boolean): void {
     if (recorded.position <= model.position) return;
-    const problem = eventProblem(recorded.data);
+    const problem = storedEventProblem(recorded.data);
     if (problem) {
       if (live) this.skipped++;
       this.log.warn({ position: recorded.position, stream: recorded.stream, problem }, 'skipping unreadable event');

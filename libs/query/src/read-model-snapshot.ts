@@ -1,12 +1,14 @@
+import { once } from 'node:events';
 import { promisify } from 'node:util';
 import { deserialize, serialize } from 'node:v8';
-import { createGzip, gunzip } from 'node:zlib';
-import type { ReadModel, ScopeView } from '@ifreg/domain';
+import type { TransformOptions } from 'node:stream';
+import { createGzip, gunzip, type ZlibOptions } from 'node:zlib';
+import type { InterfaceView, LuidIndexView, ReadModel, ScopeView } from '@ifreg/domain';
 import type { Change } from './changes';
 import type { ScopeIndex } from './luid-history';
 
 /** The snapshot format of the read model; a snapshot of another version is ignored. */
-export const READ_MODEL_SNAPSHOT_VERSION = 1;
+export const READ_MODEL_SNAPSHOT_VERSION = 2;
 
 // zlib's work runs on the thread pool: (de)compressing tens of MiB holds up no request.
 const decompress = promisify(gunzip);
@@ -19,11 +21,23 @@ interface Header {
   readonly maxFailures: number;
   readonly scopes: number;
   readonly changesHorizon: number;
-  /** Parts holding the changes, CHANGES_PER_PART each. */
+  /** Parts holding the changes, PER_PART each. */
   readonly changeParts: number;
 }
 
-const CHANGES_PER_PART = 500;
+/** A scope without its maps: their entries follow in parts of PER_PART, these sizes say how many. */
+interface ScopeHead {
+  readonly view: Omit<ScopeView, 'interfaces' | 'byLuid' | 'luidIndexes'>;
+  readonly interfaces: number;
+  readonly byLuid: number;
+  readonly luidIndexes: number;
+  readonly luids?: { readonly size: number; readonly truncated: number; readonly forgotLuids: boolean };
+}
+
+/** Entries (or changes) per part: serialising 100 interfaces takes well under a millisecond. */
+const PER_PART = 100;
+/** Longest run of serialising between two turns of the event loop. */
+const SLICE_MS = 1;
 
 /** What a snapshot holds: the model, the LUID index and the recent changes watch clients resume from. */
 export interface ReadModelState {
@@ -34,15 +48,18 @@ export interface ReadModelState {
 }
 
 /**
- * Writes a snapshot in parts (a header, one part per scope, the changes), each a V8-serialised
- * value behind its length, and yields to the event loop between parts: serialising a large model
- * in one call would hold up every request for its whole duration. The caller keeps the model
- * still meanwhile (ReadModelService pauses folding). Gzipped: the views repeat themselves, and
- * a smaller blob is quicker to write and read.
+ * Writes a snapshot in parts (a header; per scope a head, then its maps' entries PER_PART at a
+ * time; the changes), each a V8-serialised value behind its length, and yields to the event loop
+ * whenever it has serialised for SLICE_MS: a scope of 1,000 interfaces serialised in one call
+ * held up every request for ~4 ms, more with the garbage collections it caused. The caller keeps
+ * the model still meanwhile (ReadModelService pauses folding). Gzipped: the views repeat
+ * themselves, and a smaller blob is quicker to write and read.
  */
 export async function encodeReadModel(state: ReadModelState, yieldNow: () => Promise<void>): Promise<Buffer> {
   const { model, changes } = state;
-  const zipped = createGzip();
+  // A stream option zlib passes on (not in its typings): the compressor's share of the model at a time.
+  const options: ZlibOptions & TransformOptions = { highWaterMark: 1024 * 1024 };
+  const zipped = createGzip(options);
   const out: Buffer[] = [];
   zipped.on('data', (chunk: Buffer) => out.push(chunk));
   const ended = new Promise<void>((resolve, reject) => {
@@ -51,33 +68,64 @@ export async function encodeReadModel(state: ReadModelState, yieldNow: () => Pro
   });
   // Each part straight into the compressor (its work runs on the thread pool): a copy of the
   // whole uncompressed model in one buffer cost ~150 ms of blocking for 64,000 interfaces.
-  const put = (value: unknown): void => {
+  let since = performance.now();
+  const put = async (value: unknown): Promise<void> => {
     const part = serialize(value);
     const length = Buffer.alloc(4);
     length.writeUInt32BE(part.length);
     zipped.write(length);
-    zipped.write(part);
-  };
-  const changeParts = Math.ceil(changes.changes.length / CHANGES_PER_PART);
-  const header: Header = { position: model.position, events: state.events, maxFailures: model.maxFailures, scopes: model.scopes.size, changesHorizon: changes.horizon, changeParts };
-  put(header);
-  let since = performance.now();
-  const pace = async (): Promise<void> => {
-    if (performance.now() - since < 5) return;
-    await yieldNow();
+    // Waits while the compressor is behind: the parts it holds are memory outside V8's heap,
+    // and tens of MiB of it brought on full garbage collections of 100 ms and more.
+    const behind = !zipped.write(part);
+    if (performance.now() - since < SLICE_MS && !behind) return;
+    await (behind ? once(zipped, 'drain') : yieldNow());
     since = performance.now();
   };
+  const putAll = async (values: Iterable<unknown>): Promise<void> => {
+    let part: unknown[] = [];
+    for (const value of values) {
+      part.push(value);
+      if (part.length < PER_PART) continue;
+      await put(part);
+      part = [];
+    }
+    if (part.length > 0) await put(part);
+  };
+  const changeParts = Math.ceil(changes.changes.length / PER_PART);
+  const header: Header = { position: model.position, events: state.events, maxFailures: model.maxFailures, scopes: model.scopes.size, changesHorizon: changes.horizon, changeParts };
+  await put(header);
   for (const [scope, view] of model.scopes) {
-    put({ view, luids: state.luids.get(scope) });
-    await pace();
+    const { interfaces, byLuid, luidIndexes, ...rest } = view;
+    const index = state.luids.get(scope);
+    const head: ScopeHead = {
+      view: rest,
+      interfaces: interfaces.size,
+      byLuid: byLuid.size,
+      luidIndexes: luidIndexes.size,
+      ...(index === undefined ? {} : { luids: { size: index.luids.size, truncated: index.truncated.size, forgotLuids: index.forgotLuids } }),
+    };
+    await put(head);
+    await putAll(interfaces);
+    await putAll(byLuid);
+    await putAll(luidIndexes);
+    if (index !== undefined) {
+      await putAll(index.luids);
+      await putAll(index.truncated);
+    }
   }
-  for (let i = 0; i < changeParts; i++) {
-    put(changes.changes.slice(i * CHANGES_PER_PART, (i + 1) * CHANGES_PER_PART));
-    await pace();
-  }
+  for (let i = 0; i < changeParts; i++) await put(changes.changes.slice(i * PER_PART, (i + 1) * PER_PART));
   zipped.end();
   await ended;
-  return Buffer.concat(out);
+  // Copied into one buffer in slices too: a Buffer.concat of the whole took ~10 ms.
+  const whole = Buffer.allocUnsafe(out.reduce((sum, chunk) => sum + chunk.length, 0));
+  let at = 0;
+  for (const chunk of out) {
+    at += chunk.copy(whole, at);
+    if (performance.now() - since < SLICE_MS) continue;
+    await yieldNow();
+    since = performance.now();
+  }
+  return whole;
 }
 
 /** Reads what encodeReadModel wrote; throws on anything else. */
@@ -92,14 +140,34 @@ export async function decodeReadModel(data: Uint8Array): Promise<ReadModelState>
     at += 4 + length;
     return value;
   };
+  /** `count` values written by putAll. */
+  const all = <T>(count: number): T[] => {
+    const values: T[] = [];
+    while (values.length < count) {
+      const part = next();
+      if (!Array.isArray(part) || part.length === 0) throw new Error('read model snapshot: a part is missing');
+      for (const value of part as T[]) values.push(value);
+    }
+    if (values.length !== count) throw new Error('read model snapshot: a part too many');
+    return values;
+  };
   const header = next() as Header;
   if (typeof header?.position !== 'number' || typeof header.scopes !== 'number') throw new Error('read model snapshot: no header');
   const scopes = new Map<string, ScopeView>();
   const luids = new Map<string, ScopeIndex>();
   for (let i = 0; i < header.scopes; i++) {
-    const { view, luids: index } = next() as { view: ScopeView; luids?: ScopeIndex };
+    const head = next() as ScopeHead;
+    if (typeof head?.view?.scope !== 'string') throw new Error('read model snapshot: no scope');
+    const view: ScopeView = {
+      ...head.view,
+      interfaces: new Map(all<[number, InterfaceView]>(head.interfaces)),
+      byLuid: new Map(all<[string, number]>(head.byLuid)),
+      luidIndexes: new Map(all<[string, LuidIndexView]>(head.luidIndexes)),
+    };
     scopes.set(view.scope, view);
-    if (index) luids.set(view.scope, index);
+    if (head.luids) {
+      luids.set(view.scope, { luids: new Map(all<[number, number | number[]]>(head.luids.size)), truncated: new Set(all<number>(head.luids.truncated)), forgotLuids: head.luids.forgotLuids });
+    }
   }
   const changes: Change[] = [];
   for (let i = 0; i < header.changeParts; i++) changes.push(...(next() as Change[]));

@@ -16,6 +16,7 @@ import { pipelineTracingBenchmark } from './benchmarks/pipeline-tracing';
 import { queryApiBenchmark } from './benchmarks/query-api';
 import { rebuildBenchmark } from './benchmarks/rebuild';
 import { historyBenchmark } from './benchmarks/history';
+import { snapshotLatency } from './benchmarks/snapshot-latency';
 import { registrarMemoryBenchmark } from './benchmarks/registrar-memory';
 import { watchBenchmark } from './benchmarks/watch';
 import { kafkaBroker, type KafkaBroker } from './support/kafka-broker';
@@ -36,6 +37,7 @@ const BENCHMARKS: Readonly<Record<string, Bench>> = {
   'registrar-memory': registrarMemoryBenchmark,
   watch: watchBenchmark,
   history: historyBenchmark,
+  'snapshot-latency': async (ctx) => [await snapshotLatency(ctx)],
 };
 
 async function main(): Promise<void> {
