@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { Client } from 'pg';
-import { CpuMeter, cpuSecondsOf, formatCpu, localBrokerPid, ownCpuSeconds, threadCpuDelta, threadCpuOf } from '../support/cpu-time';
+import { formatCpu, threadCpuDelta, threadCpuOf } from '../support/cpu-time';
+import { processMeter } from '../support/pipeline-rig';
 import { RawConsumer, createTopics, produce } from '../support/kafka-load';
 import { bareWatchServerMain } from '../support/paths';
 import { BATCH, MAX_IDS, PARTITIONS, batches, detections, freshTopics, idIn, rawAppender, registeredEvents, startRegistrar, type Rig } from '../support/pipeline-rig';
@@ -177,17 +178,11 @@ export async function latencyRun(rig: Rig, log: (line: string) => void, rate = L
   await outcomes.start(topics.outcomes);
   const { registrar, url } = await startRegistrar(rig, topics);
   const { ids, messages } = detections(rig, Math.ceil(rate * LATENCY_SECONDS), run);
-  const brokerPid = localBrokerPid();
   let cpu: Record<string, number>;
   let byThread: Record<string, number>;
   try {
     await waitFor(async () => (await fetch(`${url}/readyz`)).ok, 30_000, () => 'the registrar to join its group', 50);
-    const meter = new CpuMeter({
-      registrar: () => cpuSecondsOf(registrar.pid),
-      query: () => cpuSecondsOf(rig.query?.pid ?? -1),
-      broker: () => (brokerPid === undefined ? Number.NaN : cpuSecondsOf(brokerPid)),
-      load: ownCpuSeconds,
-    });
+    const meter = processMeter(rig, registrar.pid);
     const threads = threadCpuOf(registrar.pid);
     await paced(ids.length, rate, async (from, to) => {
       const now = epochOf(performance.now());

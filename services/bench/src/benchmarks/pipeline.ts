@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import type { EventData } from '@ifreg/ports';
 import { perSecond, repeat, summarize, type Figure } from '../measure';
 import { capped, type BenchContext } from '../context';
-import { CpuMeter, cpuSecondsOf, formatCpu, localBrokerPid, ownCpuSeconds, threadCpuDelta, threadCpuOf } from '../support/cpu-time';
+import { formatCpu, threadCpuDelta, threadCpuOf } from '../support/cpu-time';
+import { processMeter } from '../support/pipeline-rig';
 import { RawConsumer, benchKafka, connectedProducer, createTopics, produce, sustainedRate } from '../support/kafka-load';
 import {
   BATCH, MAX_IDS, PARTITIONS, SCOPES, STORE_LABEL, batches, detections, freshTopics, idIn, rawAppender, registeredEvents, startRegistrar, type Rig, type Variant,
@@ -45,15 +46,9 @@ export async function throughputRun(rig: Rig, samples: ThroughputSamples, log: (
   await produce(rig.producer, topics.agentMessages, messages);
 
   const target = rig.seen + ids.length;
-  const brokerPid = localBrokerPid();
   const { registrar } = await startRegistrar(rig, topics);
   try {
-    const meter = new CpuMeter({
-      registrar: () => cpuSecondsOf(registrar.pid),
-      query: () => cpuSecondsOf(rig.query?.pid ?? -1),
-      broker: () => (brokerPid === undefined ? Number.NaN : cpuSecondsOf(brokerPid)),
-      load: ownCpuSeconds,
-    });
+    const meter = processMeter(rig, registrar.pid);
     const threads = threadCpuOf(registrar.pid);
     await waitSeen(rig, target, 120_000, 'the preloaded detections');
     const cpu = meter.used();

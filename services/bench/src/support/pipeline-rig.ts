@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import type { EventData } from '@ifreg/ports';
+import { CpuMeter, cpuSecondsOf, localBrokerPid, ownCpuSeconds } from './cpu-time';
 import { serviceMain } from './paths';
 import { postgresRawAppender, sqliteRawAppender, type RawAppender } from './raw-appender';
 import { ScopeRecorder, detectionJson } from './registry-events';
@@ -126,4 +127,15 @@ export const rawAppender = (rig: Rig): Promise<RawAppender> => (rig.variant === 
 export function idIn(text: string): number | undefined {
   const id = /"netLuidIndex":(\d+)/.exec(text)?.[1];
   return id === undefined ? undefined : Number(id);
+}
+
+/** CPU seconds of every process of a run: the registrar, the rig's query service, the local broker, the bench itself. */
+export function processMeter(rig: Rig, registrarPid: number): CpuMeter {
+  const brokerPid = localBrokerPid();
+  return new CpuMeter({
+    registrar: () => cpuSecondsOf(registrarPid),
+    query: () => cpuSecondsOf(rig.query?.pid ?? -1),
+    broker: () => (brokerPid === undefined ? Number.NaN : cpuSecondsOf(brokerPid)),
+    load: ownCpuSeconds,
+  });
 }
