@@ -11,7 +11,6 @@ import { summarize, type Figure } from '../measure';
 import type { BenchContext } from '../context';
 import { growByRebootChurn, type ChurnShape } from '../support/history-store';
 import { ROOT } from '../support/paths';
-import { snapshotLatency } from './snapshot-latency';
 import { dropSchema, freshSchema, postgresUnavailable, postgresUrl } from '../support/postgres';
 import { getJson, startQueryService } from '../support/query-service';
 
@@ -133,7 +132,7 @@ const mib = (bytes: number): number => Math.round((bytes / 1048576) * 10) / 10;
  * a ratio ≥ 0.67); and the restart without a snapshot against the restart with one.
  */
 export async function historyBenchmark(ctx: BenchContext): Promise<Figure[]> {
-  const figures: Figure[] = [await snapshotLatency(ctx)];
+  const figures: Figure[] = [];
   const unavailable = await postgresUnavailable();
   for (const kind of kinds(ctx).filter((k) => storesWanted().includes(k.name))) {
     if (kind.name === 'postgres' && unavailable !== undefined) {

@@ -58,7 +58,7 @@ export async function snapshotLatency(ctx: BenchContext): Promise<Figure> {
       })();
       during.push(percentile(sortedCopy(await load(url, writing)), 99));
     }
-    ctx.log(`history: GET one interface p99 ${during.map((d) => d.toFixed(1)).join(', ')} ms while ${snapshots} snapshots were written back to back, ${quiet.map((d) => d.toFixed(1)).join(', ')} ms without`);
+    ctx.log(`snapshot-latency: GET one interface p99 ${during.map((d) => d.toFixed(1)).join(', ')} ms while ${snapshots} snapshots were written back to back, ${quiet.map((d) => d.toFixed(1)).join(', ')} ms without`);
     return {
       name: `GET one interface, p99 while the read model's snapshot is written (${SCOPES} scopes × ${PER_SCOPE.toLocaleString('en-US')} interfaces, SQLite, ${CONCURRENCY} clients)`,
       unit: 'ms',
