@@ -54,6 +54,8 @@ async function main(): Promise<void> {
   const unknown = names.filter((n) => !(n in BENCHMARKS));
   if (unknown.length > 0) program.error(`unknown benchmark(s): ${unknown.join(', ')}; known: ${Object.keys(BENCHMARKS).join(', ')}`);
   const opts = program.opts<{ repeats: string; warmup: string; out: string; cpuProf?: string; registrarEnv?: string; stores?: string }>();
+  const badStores = (opts.stores?.split(',') ?? []).filter((s) => s !== 'sqlite' && s !== 'postgres');
+  if (badStores.length > 0) program.error(`unknown store(s) for --stores: ${badStores.join(', ')}; known: sqlite, postgres`);
   const tmp = mkdtempSync(join(tmpdir(), 'ifreg-bench-'));
   const log = (l: string): void => console.log(l);
   let broker: KafkaBroker | undefined;
