@@ -7,8 +7,9 @@ import { AppendQueue, type GroupAnswer, type GroupAppend } from '../group-commit
 import {
   ANY, ConcurrencyError, DuplicateEventsError, NO_STREAM,
   type AllHandler, type AppendResult, type EventData, type EventStore, type ExpectedRevision,
-  type RecordedEvent, type SubscribeOptions, type Subscription,
+  pagesByReadAll, type PageReader, type ReadAheadRange, type RecordedEvent, type SubscribeOptions, type Subscription,
 } from '@ifreg/ports';
+import { SqliteReadAhead } from './sqlite-read-ahead';
 import { SCHEMA, toRecordedEvent, type EventRow } from './sqlite-schema';
 
 export interface SqliteEventStoreOptions {
@@ -52,6 +53,7 @@ const isDuplicateId = (error: unknown): boolean => {
  */
 export class SqliteEventStore implements EventStore {
   private readonly db: Database.Database;
+  private readonly path: string;
   private readonly pollIntervalMs: number;
   private readonly walPath: string | undefined;
   private walWatcher: FSWatcher | undefined;
@@ -72,6 +74,7 @@ export class SqliteEventStore implements EventStore {
   private readonly appends = new AppendQueue((group) => this.commitGroup(group));
 
   constructor(options: SqliteEventStoreOptions) {
+    this.path = options.path;
     this.walPath = options.path !== ':memory:' && options.watchWal !== false ? options.path : undefined;
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
     // A query service on the registrar's file is woken by writes to the WAL (watchWal); the
@@ -139,6 +142,14 @@ export class SqliteEventStore implements EventStore {
 
   async readAll(from: number, limit: number): Promise<RecordedEvent[]> {
     return this.selectAll.all(from, limit).map(toRecordedEvent);
+  }
+
+  /**
+   * In a worker thread with a connection of its own, so the next pages are read while the
+   * consumer folds this one. An in-memory database is this connection's alone: readAll pages.
+   */
+  readAhead(range: ReadAheadRange): PageReader {
+    return this.path === ':memory:' ? pagesByReadAll(this, range) : new SqliteReadAhead(this.path, range);
   }
 
   async headPosition(): Promise<number> {
