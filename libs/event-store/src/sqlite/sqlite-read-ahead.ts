@@ -4,7 +4,7 @@ import { PageReaderClosedError, type FoldableEvent, type PageReader, type ReadAh
 interface ThreadData extends ReadAheadRange {
   readonly sqlite: string;
   readonly path: string;
-  /** Pages read before the consumer has taken any. */
+  /** Pages read before the consumer has taken any; then it asks for more in batches. */
   readonly ahead: number;
 }
 
@@ -47,14 +47,15 @@ function threadMain(load: NodeJS.Require): void {
             streams[i] = stream;
             data[i] = text;
           }
+          const end = rows.length === 0;
+          if (!end) after = positions[rows.length - 1]!; // before the buffer is transferred away
           post({ kind: 'page', positions, streams, data }, [positions.buffer as ArrayBuffer]);
-          if (rows.length === 0) {
+          if (end) {
             // The end of the range: the thread ends once its last page is posted.
             db.close();
             port.close();
             return;
           }
-          after = positions[rows.length - 1]!;
         }
       } catch (error) {
         const { name, message } = error instanceof Error ? error : new Error(String(error));
@@ -62,8 +63,8 @@ function threadMain(load: NodeJS.Require): void {
         port.close();
       }
     };
-    port.on('message', () => {
-      credits += 1;
+    port.on('message', (more: number) => {
+      credits += more;
       pump();
     });
     pump();
@@ -83,7 +84,7 @@ export class ReadAheadError extends Error {
 }
 
 export interface SqliteReadAheadOptions {
-  /** Pages read ahead of the consumer (default 4). */
+  /** Pages read ahead of the consumer (default 8). */
   readonly ahead?: number;
   readonly resourceLimits?: ResourceLimits;
 }
@@ -101,8 +102,14 @@ export class SqliteReadAhead implements PageReader {
   private ended = false;
   private closed = false;
 
+  private readonly ahead: number;
+  /** Pages asked of the thread and not yet arrived. */
+  private asked: number;
+
   constructor(path: string, range: ReadAheadRange, options: SqliteReadAheadOptions = {}) {
-    const workerData: ThreadData = { ...range, sqlite: require.resolve('better-sqlite3'), path, ahead: Math.max(1, options.ahead ?? 4) };
+    this.ahead = Math.max(2, options.ahead ?? 8);
+    this.asked = this.ahead;
+    const workerData: ThreadData = { ...range, sqlite: require.resolve('better-sqlite3'), path, ahead: this.ahead };
     this.worker = new Worker(`(${threadMain.toString()})(require)`, {
       eval: true,
       workerData,
@@ -120,8 +127,12 @@ export class SqliteReadAhead implements PageReader {
     if (this.closed) throw new PageReaderClosedError();
     const page = this.arrived.shift() ?? (this.ended && !this.failure ? undefined : await this.arrival());
     if (page === undefined) return [];
-    // Taken: the thread may read one more page ahead.
-    if (!this.ended) this.worker.postMessage(0);
+    // Half the pages ahead taken: the thread may read as many more (one message per few pages).
+    const ahead = this.asked + this.arrived.length;
+    if (!this.ended && ahead <= this.ahead / 2) {
+      this.worker.postMessage(this.ahead - ahead);
+      this.asked = this.ahead - this.arrived.length;
+    }
     const { positions, streams, data } = page;
     const events = new Array<FoldableEvent>(positions.length);
     let i = 0;
@@ -151,6 +162,7 @@ export class SqliteReadAhead implements PageReader {
     if (reply.kind === 'failed') return this.fail(new ReadAheadError(`reading the SQLite store ahead failed: ${reply.error.message}`));
     const end = reply.positions.length === 0;
     if (end) this.ended = true;
+    this.asked -= 1;
     const waiting = this.waiting;
     this.waiting = undefined;
     if (waiting) waiting.resolve(end ? undefined : reply);
