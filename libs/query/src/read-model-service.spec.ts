@@ -330,7 +330,9 @@ describe('the per-LUID positions (history of one LUID)', () => {
 });
 
 describe('a rebuild whose read fails', () => {
-  /** The store, except that its read-ahead fails after one page, as a reader thread that died would. */
+  /** The store, except that once broken its read-ahead fails after one page, as a reader thread that died would. */
+  let broken: boolean;
+  beforeEach(() => (broken = false));
   function failingAfterOnePage(): SqliteEventStore {
     const failing = Object.create(store) as SqliteEventStore;
     failing.readAhead = (range) => {
@@ -338,7 +340,7 @@ describe('a rebuild whose read fails', () => {
       let pages = 0;
       return {
         next: async () => {
-          if (++pages > 1) throw new ReadAheadError('the SQLite read-ahead thread exited (code 1) before the end of its range');
+          if (broken && ++pages > 1) throw new ReadAheadError('the SQLite read-ahead thread exited (code 1) before the end of its range');
           return reader.next();
         },
         close: () => reader.close(),
@@ -352,10 +354,15 @@ describe('a rebuild whose read fails', () => {
     const service = new ReadModelService(failingAfterOnePage(), log, { batchSize: 10 });
     services.push(service);
     await service.start();
+    broken = true;
     const before = service.model;
     await expect(service.rebuild()).rejects.toThrow(/read-ahead thread exited/);
     expect(service.isRebuilding).toBe(false);
     expect(service.model).toBe(before);
+    expect(ifIndexes(service)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    broken = false;
+    await service.rebuild();
+    expect(service.model).not.toBe(before);
     expect(ifIndexes(service)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
   });
 
@@ -364,9 +371,31 @@ describe('a rebuild whose read fails', () => {
     const service = new ReadModelService(failingAfterOnePage(), log, { batchSize: 1 });
     services.push(service);
     await service.start();
+    broken = true;
     const tracker = new RebuildTracker(service, log);
     tracker.start();
     await waitFor(() => !tracker.current.running, 10_000, 'the rebuild to stop');
     expect(tracker.current.error).toMatch(/ReadAheadError: the SQLite read-ahead thread exited/);
+  });
+});
+
+describe('the start-up catch-up', () => {
+  it('fails start() with the reader\'s error instead of waiting for ever', async () => {
+    await record('host-a', registered(1), registered(2));
+    const failing = Object.create(store) as SqliteEventStore;
+    failing.readAhead = () => ({ next: () => Promise.reject(new ReadAheadError('the SQLite read-ahead thread failed: gone')), close: async () => undefined });
+    const service = new ReadModelService(failing, log);
+    services.push(service);
+    await expect(service.start()).rejects.toThrow('the SQLite read-ahead thread failed: gone');
+    expect(service.ready).toBe(false);
+  });
+
+  it('leaves the lag metric the store time of the last event it folded', async () => {
+    await record('host-a', registered(1), registered(2));
+    const service = readModel();
+    await service.start();
+    const [last] = await store.readAll((await store.headPosition()) - 1, 1);
+    expect(service.lastRecordedAt).toBe(last?.recordedAt);
+    expect(service.applied).toBe(2);
   });
 });

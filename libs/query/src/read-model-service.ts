@@ -15,8 +15,8 @@ export class PositionTimeoutError extends Error {
   }
 }
 
-/** How long a rebuild folds before it lets the service answer requests. */
-const REBUILD_SLICE_MS = 10;
+/** How long a rebuild, or the start-up catch-up, folds before it lets the service answer requests. */
+const FOLD_SLICE_MS = 10;
 
 export interface ReadModelOptions {
   /** How many recent changes are kept for watch clients to resume from. */
@@ -91,6 +91,7 @@ export class ReadModelService {
     await this.restoreSnapshot(head);
     this.snapshotAt = { events: this.events, time: Date.now() };
     this.caughtUpTo = head;
+    await this.catchUp(head);
     let failure: unknown;
     this.subscription = this.store.subscribeAll((events) => this.apply(events), {
       from: this.current.position,
@@ -253,6 +254,31 @@ export class ReadModelService {
     }
   }
 
+  /**
+   * Folds the history known at start as the subscription would, but read ahead of the fold (as a
+   * rebuild reads); the subscription then starts from where it ended.
+   */
+  private async catchUp(head: number): Promise<void> {
+    if (this.current.position >= head) return;
+    const reader = readAhead(this.store, { from: this.current.position, to: head, pageSize: this.options.batchSize ?? 1000 });
+    let since = performance.now();
+    try {
+      for (let page = await reader.next(); page.length > 0; page = await reader.next()) {
+        for (const recorded of page) this.fold(this.current, this.history, recorded);
+        this.events += page.length;
+        this.progress.emit('progress');
+        if (performance.now() - since >= FOLD_SLICE_MS) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          since = performance.now();
+        }
+      }
+    } finally {
+      await reader.close();
+    }
+    // A read-ahead page has no store times: the lag metric starts from the last event's.
+    this.lastRecordedAt = (await this.store.readAll(this.current.position - 1, 1))[0]?.recordedAt ?? this.lastRecordedAt;
+  }
+
   private async buildAside(onProgress: (p: RebuildProgress) => void): Promise<void> {
     const started = Date.now();
     const fresh = emptyReadModel(this.current.maxFailures);
@@ -264,10 +290,10 @@ export class ReadModelService {
     // generation and is promoted before it becomes garbage (figures: services/bench/README.md).
     const batch = this.options.batchSize ?? 1000;
     const progress = (): void => onProgress({ position: fresh.position, target: this.current.position, events, total: Math.max(total, events), done: false });
-    // Folding is synchronous: let the service answer requests, every REBUILD_SLICE_MS rather
+    // Folding is synchronous: let the service answer requests, every FOLD_SLICE_MS rather
     // than every page (each turn of the event loop cost milliseconds with two models in the heap).
     const letRequestsIn = async (): Promise<void> => {
-      if (performance.now() - since < REBUILD_SLICE_MS) return;
+      if (performance.now() - since < FOLD_SLICE_MS) return;
       await new Promise<void>((resolve) => setImmediate(resolve));
       since = performance.now();
     };
@@ -342,16 +368,17 @@ export class ReadModelService {
     history.add(event, recorded.position);
   }
 
-  private fold(model: ReadModel, history: LuidHistory, recorded: RecordedEvent): void {
+  /** Folds into the live model; a read-ahead page (the start-up catch-up) has no store time or metadata. */
+  private fold(model: ReadModel, history: LuidHistory, recorded: FoldableEvent & Partial<Pick<RecordedEvent, 'recordedAt' | 'metadata'>>): void {
     if (!this.readable(model, recorded, true)) return;
     // A live event recorded with a trace context continues it: the fold, then the watch streams' send
     // (not while catching up at start-up: a restart would replay the spans of the whole history).
-    const span = this.tracer && this.ready ? this.tracer.startSpan('query fold', { attributes: { 'ifreg.position': recorded.position } }, contextFrom(recorded.metadata)) : undefined;
+    const span = this.tracer && this.ready && recorded.metadata ? this.tracer.startSpan('query fold', { attributes: { 'ifreg.position': recorded.position } }, contextFrom(recorded.metadata)) : undefined;
     const event = recorded.data as RegistryEvent;
     project(model, { event, position: recorded.position });
     history.add(event, recorded.position);
     this.applied++;
-    this.lastRecordedAt = recorded.recordedAt;
+    if (recorded.recordedAt !== undefined) this.lastRecordedAt = recorded.recordedAt;
     const change = changeOf(event, recorded.position, model.scopes.get(event.scope));
     if (change) {
       this.changes.add(change);
