@@ -49,7 +49,7 @@ function threadMain(load: NodeJS.Require): void {
           }
           const end = rows.length === 0;
           if (!end) after = positions[rows.length - 1]!; // before the buffer is transferred away
-          post({ kind: 'page', positions, streams, data }, [positions.buffer as ArrayBuffer]);
+          post({ kind: 'page', positions, streams, data }, [positions.buffer]);
           if (end) {
             // The end of the range: the thread ends once its last page is posted.
             db.close();
@@ -117,7 +117,7 @@ export class SqliteReadAhead implements PageReader {
       ...(options.resourceLimits === undefined ? {} : { resourceLimits: options.resourceLimits }),
     });
     this.worker.on('message', (reply: Reply) => this.receive(reply));
-    this.worker.on('error', (error) => this.fail(new ReadAheadError(`the SQLite read-ahead thread failed: ${error.message}`, { cause: error })));
+    this.worker.on('error', (error: Error) => this.fail(new ReadAheadError(`the SQLite read-ahead thread failed: ${error.message}`, { cause: error })));
     this.worker.on('exit', (code) => {
       if (!this.ended && !this.closed) this.fail(new ReadAheadError(`the SQLite read-ahead thread exited (code ${code}) before the end of its range`));
     });
