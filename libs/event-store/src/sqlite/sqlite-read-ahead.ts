@@ -84,7 +84,7 @@ export class ReadAheadError extends Error {
 }
 
 export interface SqliteReadAheadOptions {
-  /** Pages read ahead of the consumer (default 8). */
+  /** Pages read ahead of the consumer (default 4). */
   readonly ahead?: number;
   readonly resourceLimits?: ResourceLimits;
 }
@@ -107,7 +107,7 @@ export class SqliteReadAhead implements PageReader {
   private asked: number;
 
   constructor(path: string, range: ReadAheadRange, options: SqliteReadAheadOptions = {}) {
-    this.ahead = Math.max(2, options.ahead ?? 8);
+    this.ahead = Math.max(2, options.ahead ?? 4);
     this.asked = this.ahead;
     const workerData: ThreadData = { ...range, sqlite: require.resolve('better-sqlite3'), path, ahead: this.ahead };
     this.worker = new Worker(`(${threadMain.toString()})(require)`, {
