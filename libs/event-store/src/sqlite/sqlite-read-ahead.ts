@@ -4,8 +4,10 @@ import { PageReaderClosedError, type FoldableEvent, type PageReader, type ReadAh
 interface ThreadData extends ReadAheadRange {
   readonly sqlite: string;
   readonly path: string;
-  /** Pages read before the consumer has taken any; then it asks for more in batches. */
+  /** Pages read and not yet taken by the consumer, at most. */
   readonly ahead: number;
+  /** One Int32: the pages the consumer has taken. */
+  readonly pagesTaken: SharedArrayBuffer;
 }
 
 /** One page in columns: plain strings and one transferred buffer clone cheaply, parsed objects do not. */
@@ -24,50 +26,35 @@ type Reply = Page | { readonly kind: 'failed'; readonly error: { readonly name: 
 function threadMain(load: NodeJS.Require): void {
   const threads = load('node:worker_threads') as typeof import('node:worker_threads');
   const port = threads.parentPort!;
-  const { sqlite, path, from, to, pageSize, ahead } = threads.workerData as ThreadData;
+  const { sqlite, path, from, to, pageSize, ahead, pagesTaken } = threads.workerData as ThreadData;
   const post = (reply: Reply, transfer: ArrayBuffer[] = []): void => port.postMessage(reply, transfer);
   try {
     const Database = load(sqlite) as typeof import('better-sqlite3');
     // Its own read-only connection: in WAL mode it reads beside the store's, which goes on writing.
     const db = new Database(path, { readonly: true, fileMustExist: true });
     const select = db.prepare<[number, number, number], [number, string, string]>('SELECT position, stream, data FROM events WHERE position > ? AND position <= ? ORDER BY position LIMIT ?').raw();
+    const taken = new Int32Array(pagesTaken);
     let after = from;
-    let credits = ahead;
-    const pump = (): void => {
-      try {
-        while (credits > 0) {
-          credits -= 1;
-          const rows = select.all(after, to, pageSize);
-          const positions = new Float64Array(rows.length);
-          const streams = new Array<string>(rows.length);
-          const data = new Array<string>(rows.length);
-          for (let i = 0; i < rows.length; i++) {
-            const [position, stream, text] = rows[i]!;
-            positions[i] = position;
-            streams[i] = stream;
-            data[i] = text;
-          }
-          const end = rows.length === 0;
-          if (!end) after = positions[rows.length - 1]!; // before the buffer is transferred away
-          post({ kind: 'page', positions, streams, data }, [positions.buffer]);
-          if (end) {
-            // The end of the range: the thread ends once its last page is posted.
-            db.close();
-            port.close();
-            return;
-          }
-        }
-      } catch (error) {
-        const { name, message } = error instanceof Error ? error : new Error(String(error));
-        post({ kind: 'failed', error: { name, message } });
-        port.close();
+    for (let sent = 0; ; sent++) {
+      // No more than `ahead` pages the consumer has not taken (a shared counter: no message per page).
+      for (let seen = Atomics.load(taken, 0); sent - seen >= ahead; seen = Atomics.load(taken, 0)) Atomics.wait(taken, 0, seen, 100);
+      const rows = select.all(after, to, pageSize);
+      const positions = new Float64Array(rows.length);
+      const streams = new Array<string>(rows.length);
+      const data = new Array<string>(rows.length);
+      for (let i = 0; i < rows.length; i++) {
+        const [position, stream, text] = rows[i]!;
+        positions[i] = position;
+        streams[i] = stream;
+        data[i] = text;
       }
-    };
-    port.on('message', (more: number) => {
-      credits += more;
-      pump();
-    });
-    pump();
+      if (rows.length > 0) after = positions[rows.length - 1]!; // before the buffer is transferred away
+      post({ kind: 'page', positions, streams, data }, [positions.buffer]);
+      // The end of the range: the thread ends once its last page is posted.
+      if (rows.length === 0) break;
+    }
+    db.close();
+    port.close();
   } catch (error) {
     const { name, message } = error instanceof Error ? error : new Error(String(error));
     post({ kind: 'failed', error: { name, message } });
@@ -102,14 +89,10 @@ export class SqliteReadAhead implements PageReader {
   private ended = false;
   private closed = false;
 
-  private readonly ahead: number;
-  /** Pages asked of the thread and not yet arrived. */
-  private asked: number;
+  private readonly taken = new Int32Array(new SharedArrayBuffer(4));
 
   constructor(path: string, range: ReadAheadRange, options: SqliteReadAheadOptions = {}) {
-    this.ahead = Math.max(2, options.ahead ?? 4);
-    this.asked = this.ahead;
-    const workerData: ThreadData = { ...range, sqlite: require.resolve('better-sqlite3'), path, ahead: this.ahead };
+    const workerData: ThreadData = { ...range, sqlite: require.resolve('better-sqlite3'), path, ahead: Math.max(1, options.ahead ?? 4), pagesTaken: this.taken.buffer as SharedArrayBuffer };
     this.worker = new Worker(`(${threadMain.toString()})(require)`, {
       eval: true,
       workerData,
@@ -127,12 +110,9 @@ export class SqliteReadAhead implements PageReader {
     if (this.closed) throw new PageReaderClosedError();
     const page = this.arrived.shift() ?? (this.ended && !this.failure ? undefined : await this.arrival());
     if (page === undefined) return [];
-    // Half the pages ahead taken: the thread may read as many more (one message per few pages).
-    const ahead = this.asked + this.arrived.length;
-    if (!this.ended && ahead <= this.ahead / 2) {
-      this.worker.postMessage(this.ahead - ahead);
-      this.asked = this.ahead - this.arrived.length;
-    }
+    // Taken: the thread may read one more page ahead.
+    Atomics.add(this.taken, 0, 1);
+    Atomics.notify(this.taken, 0);
     const { positions, streams, data } = page;
     const events = new Array<FoldableEvent>(positions.length);
     let i = 0;
@@ -162,7 +142,6 @@ export class SqliteReadAhead implements PageReader {
     if (reply.kind === 'failed') return this.fail(new ReadAheadError(`reading the SQLite store ahead failed: ${reply.error.message}`));
     const end = reply.positions.length === 0;
     if (end) this.ended = true;
-    this.asked -= 1;
     const waiting = this.waiting;
     this.waiting = undefined;
     if (waiting) waiting.resolve(end ? undefined : reply);
