@@ -92,7 +92,7 @@ export class SqliteReadAhead implements PageReader {
   private readonly taken = new Int32Array(new SharedArrayBuffer(4));
 
   constructor(path: string, range: ReadAheadRange, options: SqliteReadAheadOptions = {}) {
-    const workerData: ThreadData = { ...range, sqlite: require.resolve('better-sqlite3'), path, ahead: Math.max(1, options.ahead ?? 4), pagesTaken: this.taken.buffer as SharedArrayBuffer };
+    const workerData: ThreadData = { ...range, sqlite: require.resolve('better-sqlite3'), path, ahead: Math.max(1, options.ahead ?? 4), pagesTaken: this.taken.buffer };
     this.worker = new Worker(`(${threadMain.toString()})(require)`, {
       eval: true,
       workerData,
