@@ -1,3 +1,5 @@
+import type { PageReader, ReadAheadRange } from './read-ahead';
+
 /** What an event looks like when it is handed to the store. */
 export interface EventData {
   /** Deterministic id (derived from the causing message): re-appending it is a no-op. */
@@ -75,6 +77,12 @@ export interface EventStore {
   isTransient(error: unknown): boolean;
   /** Events of all streams with position > from, in global order, at most `limit`. */
   readAll(from: number, limit: number): Promise<RecordedEvent[]>;
+  /**
+   * Optional: a reader of a range of the global order that reads ahead of its consumer in a way
+   * of the store's own (another thread, a cursor). Callers use readAhead() (read-ahead.ts),
+   * which falls back to readAll pages for a store without it. Same events as readAll.
+   */
+  readAhead?(range: ReadAheadRange): PageReader;
   /** Global position of the last recorded event (0 when empty). */
   headPosition(): Promise<number>;
   /** Catch-up subscription: replays from `from`, then follows new events live, in order. */

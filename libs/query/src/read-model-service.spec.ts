@@ -2,12 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { completeInfo, type RegistryEvent } from '@ifreg/domain';
-import { SqliteEventStore } from '@ifreg/event-store';
+import { ReadAheadError, SqliteEventStore } from '@ifreg/event-store';
 import { ANY, type EventData } from '@ifreg/ports';
 import { createLogger } from '@ifreg/platform';
 import { sleep, waitFor } from '@ifreg/testing';
 import { listInterfaces } from './queries';
 import { PositionTimeoutError, ReadModelService, type ReadModelOptions, type RebuildProgress } from './read-model-service';
+import { RebuildTracker } from './rebuild-tracker';
 
 const AT = '2026-11-24T12:00:00.000Z';
 const log = createLogger({ level: 'silent', name: 'read-model-spec' });
@@ -325,5 +326,76 @@ describe('the per-LUID positions (history of one LUID)', () => {
     const service = readModel({ luidHistory: { perLuid: 1, luidsPerScope: 10 } });
     await service.start();
     expect(service.luidPositions('host-a', ETH1)).toEqual({ positions: [last], complete: false });
+  });
+});
+
+describe('a rebuild whose read fails', () => {
+  /** The store, except that once broken its read-ahead fails after one page, as a reader thread that died would. */
+  let broken: boolean;
+  beforeEach(() => (broken = false));
+  function failingAfterOnePage(): SqliteEventStore {
+    const failing = Object.create(store) as SqliteEventStore;
+    failing.readAhead = (range) => {
+      const reader = store.readAhead(range);
+      let pages = 0;
+      return {
+        next: async () => {
+          if (broken && ++pages > 1) throw new ReadAheadError('the SQLite read-ahead thread exited (code 1) before the end of its range');
+          return reader.next();
+        },
+        close: () => reader.close(),
+      };
+    };
+    return failing;
+  }
+
+  it('fails with the reader\'s error and leaves the model it had; a later rebuild works', async () => {
+    for (let i = 1; i <= 30; i++) await record('host-a', registered(i));
+    const service = new ReadModelService(failingAfterOnePage(), log, { batchSize: 10 });
+    services.push(service);
+    await service.start();
+    broken = true;
+    const before = service.model;
+    await expect(service.rebuild()).rejects.toThrow(/read-ahead thread exited/);
+    expect(service.isRebuilding).toBe(false);
+    expect(service.model).toBe(before);
+    expect(ifIndexes(service)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    broken = false;
+    await service.rebuild();
+    expect(service.model).not.toBe(before);
+    expect(ifIndexes(service)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+  });
+
+  it('is told apart by the rebuild status, which stops running', async () => {
+    await record('host-a', registered(1), registered(2));
+    const service = new ReadModelService(failingAfterOnePage(), log, { batchSize: 1 });
+    services.push(service);
+    await service.start();
+    broken = true;
+    const tracker = new RebuildTracker(service, log);
+    tracker.start();
+    await waitFor(() => !tracker.current.running, 10_000, 'the rebuild to stop');
+    expect(tracker.current.error).toMatch(/ReadAheadError: the SQLite read-ahead thread exited/);
+  });
+});
+
+describe('the start-up catch-up', () => {
+  it('fails start() with the reader\'s error instead of waiting for ever', async () => {
+    await record('host-a', registered(1), registered(2));
+    const failing = Object.create(store) as SqliteEventStore;
+    failing.readAhead = () => ({ next: () => Promise.reject(new ReadAheadError('the SQLite read-ahead thread failed: gone')), close: async () => undefined });
+    const service = new ReadModelService(failing, log);
+    services.push(service);
+    await expect(service.start()).rejects.toThrow('the SQLite read-ahead thread failed: gone');
+    expect(service.ready).toBe(false);
+  });
+
+  it('leaves the lag metric the store time of the last event it folded', async () => {
+    await record('host-a', registered(1), registered(2));
+    const service = readModel();
+    await service.start();
+    const [last] = await store.readAll((await store.headPosition()) - 1, 1);
+    expect(service.lastRecordedAt).toBe(last?.recordedAt);
+    expect(service.applied).toBe(2);
   });
 });

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { emptyReadModel, project, type NetLuid, type ReadModel, type RegistryEvent } from '@ifreg/domain';
 import { storedEventProblem } from '@ifreg/contracts';
-import type { EventStore, RecordedEvent, SnapshotStore, Subscription } from '@ifreg/ports';
+import { readAhead, type EventStore, type FoldableEvent, type RecordedEvent, type SnapshotStore, type Subscription } from '@ifreg/ports';
 import { ROOT_CONTEXT, context, trace, type Tracer } from '@opentelemetry/api';
 import { activeTracer, contextFrom, type Logger } from '@ifreg/platform';
 import { ChangeLog, changeOf, type Change } from './changes';
@@ -15,8 +15,8 @@ export class PositionTimeoutError extends Error {
   }
 }
 
-/** How long a rebuild folds before it lets the service answer requests. */
-const REBUILD_SLICE_MS = 10;
+/** How long a rebuild, or the start-up catch-up, folds before it lets the service answer requests. */
+const FOLD_SLICE_MS = 10;
 
 export interface ReadModelOptions {
   /** How many recent changes are kept for watch clients to resume from. */
@@ -91,6 +91,7 @@ export class ReadModelService {
     await this.restoreSnapshot(head);
     this.snapshotAt = { events: this.events, time: Date.now() };
     this.caughtUpTo = head;
+    await this.catchUp(head);
     let failure: unknown;
     this.subscription = this.store.subscribeAll((events) => this.apply(events), {
       from: this.current.position,
@@ -253,6 +254,31 @@ export class ReadModelService {
     }
   }
 
+  /**
+   * Folds the history known at start as the subscription would, but read ahead of the fold (as a
+   * rebuild reads); the subscription then starts from where it ended.
+   */
+  private async catchUp(head: number): Promise<void> {
+    if (this.current.position >= head) return;
+    const reader = readAhead(this.store, { from: this.current.position, to: head, pageSize: this.options.batchSize ?? 1000 });
+    let since = performance.now();
+    try {
+      for (let page = await reader.next(); page.length > 0; page = await reader.next()) {
+        for (const recorded of page) this.fold(this.current, this.history, recorded);
+        this.events += page.length;
+        this.progress.emit('progress');
+        if (performance.now() - since >= FOLD_SLICE_MS) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          since = performance.now();
+        }
+      }
+    } finally {
+      await reader.close();
+    }
+    // A read-ahead page has no store times: the lag metric starts from the last event's.
+    this.lastRecordedAt = (await this.store.readAll(this.current.position - 1, 1))[0]?.recordedAt ?? this.lastRecordedAt;
+  }
+
   private async buildAside(onProgress: (p: RebuildProgress) => void): Promise<void> {
     const started = Date.now();
     const fresh = emptyReadModel(this.current.maxFailures);
@@ -263,23 +289,40 @@ export class ReadModelService {
     // The catch-up's batch, not a bigger one: a page of 5,000 parsed events outlives V8's young
     // generation and is promoted before it becomes garbage (figures: services/bench/README.md).
     const batch = this.options.batchSize ?? 1000;
-    // The live model keeps moving; read until the new one has caught up with it, then swap
-    // in the same tick (no await in between), so no event is applied to neither.
+    const progress = (): void => onProgress({ position: fresh.position, target: this.current.position, events, total: Math.max(total, events), done: false });
+    // Folding is synchronous: let the service answer requests, every FOLD_SLICE_MS rather
+    // than every page (each turn of the event loop cost milliseconds with two models in the heap).
+    const letRequestsIn = async (): Promise<void> => {
+      if (performance.now() - since < FOLD_SLICE_MS) return;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      since = performance.now();
+    };
+    // What the live model held when the rebuild began, read ahead of the fold (the store's own
+    // way where it has one: a reader thread for SQLite)...
+    const reader = readAhead(this.store, { from: 0, to: this.current.position, pageSize: batch });
+    try {
+      for (let page = await reader.next(); page.length > 0; page = await reader.next()) {
+        for (const recorded of page) this.foldAside(fresh, freshHistory, recorded);
+        events += page.length;
+        progress();
+        await letRequestsIn();
+      }
+    } finally {
+      await reader.close();
+    }
+    // ...then what it has applied since: the live model keeps moving; read until the new one has
+    // caught up with it, then swap in the same tick (no await in between), so no event is
+    // applied to neither.
     while (fresh.position < this.current.position) {
       for (const recorded of await this.store.readAll(fresh.position, batch)) {
         // Events the live model has not applied yet are left to it: applied after the swap,
         // they still reach onChange listeners and the change log.
         if (recorded.position > this.current.position) break;
-        this.fold(fresh, freshHistory, recorded, false);
+        this.foldAside(fresh, freshHistory, recorded);
         events += 1;
       }
-      onProgress({ position: fresh.position, target: this.current.position, events, total: Math.max(total, events), done: false });
-      // Folding is synchronous: let the service answer requests, every REBUILD_SLICE_MS rather
-      // than every page (each turn of the event loop cost milliseconds with two models in the heap).
-      if (performance.now() - since >= REBUILD_SLICE_MS) {
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        since = performance.now();
-      }
+      progress();
+      await letRequestsIn();
     }
     this.current = fresh;
     this.history = freshHistory;
@@ -293,7 +336,7 @@ export class ReadModelService {
 
   private async apply(events: readonly RecordedEvent[]): Promise<void> {
     while (this.still) await this.still;
-    for (const recorded of events) this.fold(this.current, this.history, recorded, true);
+    for (const recorded of events) this.fold(this.current, this.history, recorded);
     this.events += events.length;
     this.progress.emit('progress');
     if (this.snapshotDue()) void this.snapshot();
@@ -306,24 +349,36 @@ export class ReadModelService {
     return since > 0 && Date.now() - this.snapshotAt.time >= (this.options.snapshotEveryMs ?? 600_000);
   }
 
-  private fold(model: ReadModel, history: LuidHistory, recorded: RecordedEvent, live: boolean): void {
-    if (recorded.position <= model.position) return;
+  /** Whether the event is new to the model and readable; an unreadable one is logged and stepped over. */
+  private readable(model: ReadModel, recorded: FoldableEvent, live: boolean): boolean {
+    if (recorded.position <= model.position) return false;
     const problem = storedEventProblem(recorded.data);
-    if (problem) {
-      if (live) this.skipped++;
-      this.log.warn({ position: recorded.position, stream: recorded.stream, problem }, 'skipping unreadable event');
-      model.position = recorded.position;
-      return;
-    }
-    // A live event recorded with a trace context continues it: the fold, then the watch streams' send
-    // (not while catching up at start-up: a restart would replay the spans of the whole history).
-    const span = live && this.tracer && this.ready ? this.tracer.startSpan('query fold', { attributes: { 'ifreg.position': recorded.position } }, contextFrom(recorded.metadata)) : undefined;
+    if (problem === undefined) return true;
+    if (live) this.skipped++;
+    this.log.warn({ position: recorded.position, stream: recorded.stream, problem }, 'skipping unreadable event');
+    model.position = recorded.position;
+    return false;
+  }
+
+  /** A model built aside (a rebuild): no change log, no listeners, no metrics. */
+  private foldAside(model: ReadModel, history: LuidHistory, recorded: FoldableEvent): void {
+    if (!this.readable(model, recorded, false)) return;
     const event = recorded.data as RegistryEvent;
     project(model, { event, position: recorded.position });
     history.add(event, recorded.position);
-    if (!live) return;
+  }
+
+  /** Folds into the live model; a read-ahead page (the start-up catch-up) has no store time or metadata. */
+  private fold(model: ReadModel, history: LuidHistory, recorded: FoldableEvent & Partial<Pick<RecordedEvent, 'recordedAt' | 'metadata'>>): void {
+    if (!this.readable(model, recorded, true)) return;
+    // A live event recorded with a trace context continues it: the fold, then the watch streams' send
+    // (not while catching up at start-up: a restart would replay the spans of the whole history).
+    const span = this.tracer && this.ready && recorded.metadata ? this.tracer.startSpan('query fold', { attributes: { 'ifreg.position': recorded.position } }, contextFrom(recorded.metadata)) : undefined;
+    const event = recorded.data as RegistryEvent;
+    project(model, { event, position: recorded.position });
+    history.add(event, recorded.position);
     this.applied++;
-    this.lastRecordedAt = recorded.recordedAt;
+    if (recorded.recordedAt !== undefined) this.lastRecordedAt = recorded.recordedAt;
     const change = changeOf(event, recorded.position, model.scopes.get(event.scope));
     if (change) {
       this.changes.add(change);

@@ -19,6 +19,8 @@ afterAll(() => {
 });
 
 eventStoreContract('sqlite', async () => new SqliteEventStore({ path: freshPath(), pollIntervalMs: 50 }));
+eventStoreContract('sqlite, reading ahead inline', async () => new SqliteEventStore({ path: freshPath(), pollIntervalMs: 50, readAhead: 'inline' }));
+eventStoreContract('sqlite in memory', async () => new SqliteEventStore({ path: ':memory:', pollIntervalMs: 50 }));
 
 describe('a sqlite store closed and opened again on the same file', () => {
   it('still has its events and continues their positions', async () => {

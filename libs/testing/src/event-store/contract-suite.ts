@@ -1,6 +1,7 @@
 /// <reference types="jest" />
 import { appendContract } from './contract-append';
 import { useFreshStore, type CreateStore, type DisposeStore } from './contract-fixture';
+import { readAheadContract } from './contract-read-ahead';
 import { subscribeContract } from './contract-subscribe';
 
 /**
@@ -13,5 +14,6 @@ export function eventStoreContract(name: string, create: CreateStore, dispose?: 
     const fixture = useFreshStore(create, dispose);
     appendContract(fixture);
     subscribeContract(fixture);
+    readAheadContract(fixture);
   });
 }
