@@ -118,7 +118,8 @@ export function unpackMessages(chunk: PackedChunk): Message[] {
   for (let i = 0; i < count; i++) {
     const key = field();
     const value = field();
-    const headers: Record<string, Buffer | null> = {};
+    // No prototype: a header may be named __proto__.
+    const headers = Object.create(null) as Record<string, Buffer | null>;
     const headerCount = bytes.readUInt16BE(at);
     at += 2;
     for (let h = 0; h < headerCount; h++) {
