@@ -162,7 +162,7 @@ describeStore('PostgreSQL faults under a running registrar (a private server)', 
   // 'error' listener, so a connection dropped during a group (a restart, a failover, a cut)
   // was an unhandled 'error' event and killed the registrar ("Connection terminated
   // unexpectedly", exit 1). The restart scenario above hit it in some runs; here it is made
-  // certain: the reply to the group's BEGIN is held back (the group's client is checked out
+  // certain: the reply to a group's statement is held back (the group's client is checked out
   // and waiting) and the connections are cut.
   it('the connection cut in the middle of a group append: the registrar fails the batch and goes on, without a restart', async () => {
     // given: a registrar through the proxy, warmed up (its scopes cached, so a batch's appends go out in one turn, as one group)
@@ -175,8 +175,8 @@ describeStore('PostgreSQL faults under a running registrar (a private server)', 
     const producer = await agentProducer(kafka, d, cleanup);
     await producer.send(messages.slice(0, 200));
     await waitDrained(kafka, d, 30_000, () => `; registrar:\n${registrar.tail()}`);
-    // when: a group's BEGIN gets no answer, and then every connection is cut
-    const held = proxy.blackHoleRepliesAfter('BEGIN');
+    // when: a group append (one statement, "<schema>.append-group") gets no answer, and then every connection is cut
+    const held = proxy.blackHoleRepliesAfter(`${d.store['IFREG_POSTGRES_SCHEMA'] ?? ''}.append-group`);
     await producer.send(messages.slice(200));
     await held;
     proxy.heal();

@@ -93,7 +93,7 @@ const UNKNOWN_LOCATION = Object.freeze({ busNumber: UNKNOWN_U32, slotNumber: UNK
  * a permanent address equal to the current one): a read model holds 65,535 interfaces per
  * scope, and each JSON-parsed event brings its own copies. Same fields, same values.
  */
-function shareCommonValues(info: NetIfInformation): NetIfInformation {
+export function shareCommonValues(info: NetIfInformation): NetIfInformation {
   const location = info.physicalLocation;
   const unknownLocation = location.busNumber === UNKNOWN_U32 && location.slotNumber === UNKNOWN_U32 && location.functionNumber === UNKNOWN_U32;
   return {

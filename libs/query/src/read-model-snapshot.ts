@@ -2,13 +2,14 @@ import { once } from 'node:events';
 import { promisify } from 'node:util';
 import { deserialize, serialize } from 'node:v8';
 import type { TransformOptions } from 'node:stream';
-import { createGzip, gunzip, type ZlibOptions } from 'node:zlib';
-import type { InterfaceView, LuidIndexView, ReadModel, ScopeView } from '@ifreg/domain';
+import { constants, createGzip, gunzip, type ZlibOptions } from 'node:zlib';
+import type { ReadModel, ScopeView } from '@ifreg/domain';
 import type { Change } from './changes';
 import type { ScopeIndex } from './luid-history';
+import { interfaceFromTuple, interfaceTuple, luidIndexFromTuple, luidIndexTuple, type InterfaceTuple, type LuidIndexTuple } from './snapshot-tuples';
 
 /** The snapshot format of the read model; a snapshot of another version is ignored. */
-export const READ_MODEL_SNAPSHOT_VERSION = 2;
+export const READ_MODEL_SNAPSHOT_VERSION = 3;
 
 // zlib's work runs on the thread pool: (de)compressing tens of MiB holds up no request.
 const decompress = promisify(gunzip);
@@ -49,7 +50,7 @@ export interface ReadModelState {
 
 /**
  * Writes a snapshot in parts (a header; per scope a head, then its maps' entries PER_PART at a
- * time; the changes), each a V8-serialised value behind its length, and yields to the event loop
+ * time, interfaces and LUID indexes as tuples; the changes), each a V8-serialised value behind its length, and yields to the event loop
  * whenever it has serialised for SLICE_MS: a scope of 1,000 interfaces serialised in one call
  * held up every request for ~4 ms, more with the garbage collections it caused. The caller keeps
  * the model still meanwhile (ReadModelService pauses folding). Gzipped: the views repeat
@@ -58,7 +59,8 @@ export interface ReadModelState {
 export async function encodeReadModel(state: ReadModelState, yieldNow: () => Promise<void>): Promise<Buffer> {
   const { model, changes } = state;
   // A stream option zlib passes on (not in its typings): the compressor's share of the model at a time.
-  const options: ZlibOptions & TransformOptions = { highWaterMark: 1024 * 1024 };
+  // The fastest level: its thread competes with requests for the cores, and the size barely differs.
+  const options: ZlibOptions & TransformOptions = { highWaterMark: 1024 * 1024, level: constants.Z_BEST_SPEED };
   const zipped = createGzip(options);
   const out: Buffer[] = [];
   zipped.on('data', (chunk: Buffer) => out.push(chunk));
@@ -105,9 +107,9 @@ export async function encodeReadModel(state: ReadModelState, yieldNow: () => Pro
       ...(index === undefined ? {} : { luids: { size: index.luids.size, truncated: index.truncated.size, forgotLuids: index.forgotLuids } }),
     };
     await put(head);
-    await putAll(interfaces);
+    await putAll(mapped(interfaces.values(), interfaceTuple));
     await putAll(byLuid);
-    await putAll(luidIndexes);
+    await putAll(mapped(luidIndexes.values(), luidIndexTuple));
     if (index !== undefined) {
       await putAll(index.luids);
       await putAll(index.truncated);
@@ -126,6 +128,10 @@ export async function encodeReadModel(state: ReadModelState, yieldNow: () => Pro
     since = performance.now();
   }
   return whole;
+}
+
+function* mapped<T, U>(values: Iterable<T>, f: (value: T) => U): Iterable<U> {
+  for (const value of values) yield f(value);
 }
 
 /** Reads what encodeReadModel wrote; throws on anything else. */
@@ -160,9 +166,9 @@ export async function decodeReadModel(data: Uint8Array): Promise<ReadModelState>
     if (typeof head?.view?.scope !== 'string') throw new Error('read model snapshot: no scope');
     const view: ScopeView = {
       ...head.view,
-      interfaces: new Map(all<[number, InterfaceView]>(head.interfaces)),
+      interfaces: new Map(all<InterfaceTuple>(head.interfaces).map((t) => [t[0], interfaceFromTuple(t)])),
       byLuid: new Map(all<[string, number]>(head.byLuid)),
-      luidIndexes: new Map(all<[string, LuidIndexView]>(head.luidIndexes)),
+      luidIndexes: new Map(all<LuidIndexTuple>(head.luidIndexes).map((t) => { const view = luidIndexFromTuple(t); return [view.luid.value, view]; })),
     };
     scopes.set(view.scope, view);
     if (head.luids) {

@@ -9,6 +9,8 @@ export interface BenchContext {
   readonly cpuProfDir?: string;
   /** Extra variables for the registrars the pipeline benchmarks start (--registrar-env), for A/B runs of a setting. */
   readonly registrarEnv?: Readonly<Record<string, string>>;
+  /** The stores the pipeline benchmarks run on (--stores); all of them when unset. */
+  readonly stores?: readonly string[];
 }
 
 /**

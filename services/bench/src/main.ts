@@ -47,12 +47,15 @@ async function main(): Promise<void> {
     .option('--warmup <n>', 'unmeasured repetitions first', '1')
     .option('--out <dir>', 'where the JSON and Markdown summaries go', 'bench-results')
     .option('--registrar-env <K=V,...>', 'variables for the registrars of the pipeline benchmarks (A/B runs of a setting)')
+    .option('--stores <list>', 'the stores the pipeline benchmarks run on (default: sqlite,postgres)')
     .option('--cpu-prof <dir>', 'spawned services write V8 CPU profiles there (read them with services/bench/dist/cpuprofile-top.js)')
     .parse();
   const names = program.args.length > 0 ? program.args : Object.keys(BENCHMARKS);
   const unknown = names.filter((n) => !(n in BENCHMARKS));
   if (unknown.length > 0) program.error(`unknown benchmark(s): ${unknown.join(', ')}; known: ${Object.keys(BENCHMARKS).join(', ')}`);
-  const opts = program.opts<{ repeats: string; warmup: string; out: string; cpuProf?: string; registrarEnv?: string }>();
+  const opts = program.opts<{ repeats: string; warmup: string; out: string; cpuProf?: string; registrarEnv?: string; stores?: string }>();
+  const badStores = (opts.stores?.split(',') ?? []).filter((s) => s !== 'sqlite' && s !== 'postgres');
+  if (badStores.length > 0) program.error(`unknown store(s) for --stores: ${badStores.join(', ')}; known: sqlite, postgres`);
   const tmp = mkdtempSync(join(tmpdir(), 'ifreg-bench-'));
   const log = (l: string): void => console.log(l);
   let broker: KafkaBroker | undefined;
@@ -62,6 +65,7 @@ async function main(): Promise<void> {
     log,
     kafkaBrokers: () => (broker ??= kafkaBroker(log)).brokers,
     ...(opts.cpuProf === undefined ? {} : { cpuProfDir: resolve(opts.cpuProf) }),
+    ...(opts.stores === undefined ? {} : { stores: opts.stores.split(',') }),
     ...(opts.registrarEnv === undefined ? {} : { registrarEnv: Object.fromEntries(opts.registrarEnv.split(',').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])) }),
   };
   if (ctx.cpuProfDir !== undefined) mkdirSync(ctx.cpuProfDir, { recursive: true });

@@ -69,6 +69,32 @@ END
 $fn$;`;
 }
 
+/**
+ * A group of appends as one statement: one round trip and one transaction (one WAL flush),
+ * each append as append_events does it, answered in the caller's order. The streams' locks
+ * are taken first, in the order of their keys, so that two groups sharing streams wait for
+ * each other instead of deadlocking.
+ */
+export function appendGroupFunctionSql({ schema }: StoreNames): string {
+  return `
+CREATE FUNCTION "${schema}".append_group(p_streams text[], p_expected integer[], p_batches jsonb)
+RETURNS TABLE (stream_revision integer, stream_position bigint, found_count integer, found_position bigint,
+               foreign_id text, foreign_stream text, inserted integer, last_position bigint)
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  v_key integer;
+BEGIN
+  FOR v_key IN SELECT DISTINCT hashtext(s) AS k FROM unnest(p_streams) s ORDER BY k LOOP
+    PERFORM pg_advisory_xact_lock(hashtext('${schema}'), v_key);
+  END LOOP;
+  FOR i IN 1 .. coalesce(array_length(p_streams, 1), 0) LOOP
+    RETURN QUERY SELECT * FROM "${schema}".append_events(p_streams[i], p_expected[i],
+      ARRAY(SELECT b->>'id' FROM jsonb_array_elements(p_batches->(i - 1)) b), p_batches->(i - 1));
+  END LOOP;
+END
+$fn$;`;
+}
+
 /** readAll on the server: the fence, then the rows below it (see above). */
 export function readFunctionSql({ schema, table, sequence }: StoreNames): string {
   return `

@@ -1,4 +1,4 @@
-import type { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
 import type { GroupAnswer, GroupAppend } from '../group-commit';
 import { ANY, ConcurrencyError, DuplicateEventsError, NO_STREAM, type AppendResult, type EventData, type ExpectedRevision } from '@ifreg/ports';
 import { isUniqueViolation } from './postgres-errors';
@@ -21,10 +21,12 @@ interface AppendState {
 /** One append: one call of the store's append_events function, one transaction, one round trip. */
 export class PostgresAppend {
   private readonly call: string;
+  private readonly groupCallSql: string;
   private readonly revisionQuery: string;
 
   constructor(private readonly names: StoreNames) {
     this.call = `SELECT * FROM "${names.schema}".append_events($1, $2, $3, $4)`;
+    this.groupCallSql = `SELECT * FROM "${names.schema}".append_group($1, $2, $3)`;
     this.revisionQuery = `SELECT max(revision) AS revision FROM ${names.table} WHERE stream = $1`;
   }
 
@@ -34,10 +36,10 @@ export class PostgresAppend {
   }
 
   /**
-   * Several appends in one transaction, so one commit (one WAL flush) for all: each call's
-   * stream lock is held to COMMIT. A conflict or redelivery is told from what each call
-   * answers, as in run(); an error (connection lost, the unique-violation backstop) fails the
-   * whole group, nothing of it committed.
+   * Several appends in one statement (append_group), so one round trip and one commit (one
+   * WAL flush) for all: each stream's lock is held to the commit. A conflict or redelivery is
+   * told from what each append answers, as in run(); an error (connection lost, the
+   * unique-violation backstop) fails the whole group, nothing of it committed.
    */
   async runGroup(pool: Pool, appends: readonly GroupAppend[]): Promise<GroupAnswer[]> {
     const answerOf = (f: () => AppendResult): GroupAnswer => {
@@ -57,33 +59,17 @@ export class PostgresAppend {
       }
     });
     const valid = appends.filter((_, i) => refusals[i] === undefined);
-    const states = valid.length === 0 ? [] : await this.groupTransaction(pool, valid);
+    const states = valid.length === 0 ? [] : await this.groupCall(pool, valid);
     let next = 0;
     return appends.map((a, i) => refusals[i] ?? answerOf(() => this.answer(a.stream, a.events, a.expected, states[next++]!)));
   }
 
-  private async groupTransaction(pool: Pool, appends: readonly GroupAppend[]): Promise<AppendState[]> {
-    const client = await pool.connect();
-    let broken: Error | undefined;
-    // The pool stops listening while the client is out: a connection cut now must not be an
-    // unhandled 'error' event (it ended the process), only a failed group (tools/faults/store).
-    const onError = (error: Error): void => void (broken ??= error);
-    client.on('error', onError);
-    try {
-      await client.query('BEGIN');
-      const states: AppendState[] = [];
-      for (const a of appends) states.push(await this.callFunction(client, a.stream, a.events.map((e) => e.id), a.events, a.expected));
-      await client.query('COMMIT');
-      return states;
-    } catch (error) {
-      // No ROLLBACK: after a timeout it would wait behind the lost query. The connection is
-      // destroyed below, and the server rolls back what it had not committed.
-      broken ??= error instanceof Error ? error : new Error('the group append failed', { cause: error });
-      throw error;
-    } finally {
-      client.off('error', onError);
-      client.release(broken);
-    }
+  /** append_group: the whole group in one statement, so one round trip and one commit. */
+  private async groupCall(pool: Pool, appends: readonly GroupAppend[]): Promise<AppendState[]> {
+    const values = [appends.map((a) => a.stream), appends.map((a) => (a.expected === ANY ? null : a.expected)), `[${appends.map((a) => batchJson(a.events)).join(',')}]`];
+    const { rows } = await pool.query<AppendState>({ name: `${this.names.schema}.append-group`, text: this.groupCallSql, values });
+    if (rows.length !== appends.length) throw new Error(`append_group answered ${rows.length} rows for ${appends.length} appends`);
+    return rows;
   }
 
   private answer(stream: string, events: readonly EventData[], expected: ExpectedRevision, state: AppendState): AppendResult {
@@ -97,7 +83,7 @@ export class PostgresAppend {
     return { nextExpectedRevision: current + events.length, position: Number(state.last_position) };
   }
 
-  private async callFunction(pool: Pool | PoolClient, stream: string, ids: string[], events: readonly EventData[], expected: ExpectedRevision): Promise<AppendState> {
+  private async callFunction(pool: Pool, stream: string, ids: string[], events: readonly EventData[], expected: ExpectedRevision): Promise<AppendState> {
     try {
       const values = [stream, expected === ANY ? null : expected, ids, batchJson(events)];
       const { rows: [state] } = await pool.query<AppendState>({ name: `${this.names.schema}.append`, text: this.call, values });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Pool } from 'pg';
-import { ConcurrencyError, NO_STREAM, type EventStore, type RecordedEvent } from '@ifreg/ports';
+import { ANY, ConcurrencyError, NO_STREAM, type EventStore, type RecordedEvent } from '@ifreg/ports';
 import { eventStoreContract, increasing, makeEvents, sleep, waitFor } from '@ifreg/testing';
 import { PostgresEventStore, type PostgresEventStoreOptions } from './postgres-event-store';
 import { appendV1, createV1Store } from './postgres-v1-store';
@@ -129,6 +129,33 @@ describePostgres('postgres event store', () => {
       } finally {
         await Promise.all(writers.map((w) => w.close()));
         await dispose(reader);
+      }
+    });
+  });
+
+  describe('two stores on one schema, each committing groups of appends to the same streams in opposite orders', () => {
+    it('neither deadlocks nor loses an append: every one is recorded once', async () => {
+      const schema = freshSchema();
+      const [a, b] = await Promise.all([open(schema), open(schema)]);
+      if (!a || !b) throw new Error('two stores expected');
+      try {
+        const streams = range(0, 5).map((s) => `order-${s}`);
+        for (const round of range(0, 9)) {
+          // One turn of the event loop each: one group (one statement) per store.
+          const appends = [
+            ...streams.map((stream) => a.append(stream, makeEvents(`a${round}-${stream}`, 2), ANY)),
+            ...[...streams].reverse().map((stream) => b.append(stream, makeEvents(`b${round}-${stream}`, 2), ANY)),
+          ];
+          const settled = await Promise.allSettled(appends);
+          expect(settled.filter((s) => s.status === 'rejected')).toEqual([]);
+        }
+        const all = await a.readAll(0, 1000);
+        expect(all).toHaveLength(2 * 2 * 6 * 10);
+        expect(new Set(all.map((e) => e.id)).size).toBe(all.length);
+        for (const stream of streams) expect(all.filter((e) => e.stream === stream).map((e) => e.revision)).toEqual(range(0, 39));
+      } finally {
+        await b.close();
+        await dispose(a);
       }
     });
   });

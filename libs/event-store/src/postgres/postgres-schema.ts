@@ -1,4 +1,4 @@
-import { appendFunctionSql, readFunctionSql } from './postgres-append-sql';
+import { appendFunctionSql, appendGroupFunctionSql, readFunctionSql } from './postgres-append-sql';
 
 /**
  * Names and DDL of one store: a PostgreSQL schema holding an `events` table. Several
@@ -67,8 +67,10 @@ BEGIN
   END IF;
 END
 $upgrade$;
+DROP FUNCTION IF EXISTS "${schema}".append_group(text[], integer[], jsonb);
 DROP FUNCTION IF EXISTS "${schema}".append_events(text, integer, text[], jsonb);
 ${appendFunctionSql(names)}
+${appendGroupFunctionSql(names)}
 ${readFunctionSql(names)}
 COMMIT;`;
 }

@@ -11,7 +11,6 @@ import { summarize, type Figure } from '../measure';
 import type { BenchContext } from '../context';
 import { growByRebootChurn, type ChurnShape } from '../support/history-store';
 import { ROOT } from '../support/paths';
-import { snapshotLatency } from './snapshot-latency';
 import { dropSchema, freshSchema, postgresUnavailable, postgresUrl } from '../support/postgres';
 import { getJson, startQueryService } from '../support/query-service';
 
@@ -21,6 +20,8 @@ const run = promisify(execFile);
 const SHAPE: ChurnShape = { scopes: 200, interfaces: 10, roundsPerAppend: 10, scopeSnapshotEvery: 250 };
 /** History lengths; IFREG_BENCH_HISTORY_SIZES overrides (e.g. 100000,1000000,5000000). */
 const sizes = (): number[] => (process.env['IFREG_BENCH_HISTORY_SIZES'] ?? '100000,1000000').split(',').map(Number);
+/** Stores measured; IFREG_BENCH_HISTORY_STORES narrows them (e.g. sqlite), for the long runs. */
+const storesWanted = (): string[] => (process.env['IFREG_BENCH_HISTORY_STORES'] ?? 'sqlite,postgres').split(',');
 const COLD_SCOPES = ['host-3', 'host-57', 'host-101', 'host-149', 'host-188'];
 /** Restarts from the snapshot measured per store (the median is reported). */
 const RESTARTS = 3;
@@ -123,16 +124,17 @@ async function measure(ctx: BenchContext, kind: Kind, size: number): Promise<Mea
 const mib = (bytes: number): number => Math.round((bytes / 1048576) * 10) / 10;
 
 /**
- * `npm run bench -- history`: stores of 100,000 and 1,000,000 events (IFREG_BENCH_HISTORY_SIZES)
+ * `npm run bench -- history`: stores of 100,000 and 1,000,000 events (IFREG_BENCH_HISTORY_SIZES,
+ * IFREG_BENCH_HISTORY_STORES)
  * grown by reboot churn over the same live set, on SQLite and PostgreSQL: the query service's
  * ready-after-restart time (from its snapshot) and RSS, the registrar's first decision in a cold
  * scope and its RSS, each against the smallest history (target ≤ 1.5× for 10× the history, i.e.
  * a ratio ≥ 0.67); and the restart without a snapshot against the restart with one.
  */
 export async function historyBenchmark(ctx: BenchContext): Promise<Figure[]> {
-  const figures: Figure[] = [await snapshotLatency(ctx)];
+  const figures: Figure[] = [];
   const unavailable = await postgresUnavailable();
-  for (const kind of kinds(ctx)) {
+  for (const kind of kinds(ctx).filter((k) => storesWanted().includes(k.name))) {
     if (kind.name === 'postgres' && unavailable !== undefined) {
       ctx.log(`history: PostgreSQL unavailable (${unavailable}), skipped`);
       continue;

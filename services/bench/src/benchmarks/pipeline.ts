@@ -207,7 +207,9 @@ async function variantFigures(ctx: BenchContext, variant: Variant): Promise<Figu
  * on SQLite, and on PostgreSQL when it is reachable.
  */
 export async function pipelineBenchmark(ctx: BenchContext): Promise<Figure[]> {
-  const figures = await variantFigures(ctx, 'sqlite');
+  const on = (variant: Variant): boolean => ctx.stores === undefined || ctx.stores.includes(variant);
+  const figures = on('sqlite') ? await variantFigures(ctx, 'sqlite') : [];
+  if (!on('postgres')) return figures;
   const unavailable = await postgresUnavailable();
   if (unavailable !== undefined) ctx.log(`pipeline: PostgreSQL variant skipped, ${postgresUrl()} is unreachable (${unavailable})`);
   else figures.push(...(await variantFigures(ctx, 'postgres')));
