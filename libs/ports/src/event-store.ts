@@ -7,6 +7,8 @@ export interface EventData {
   readonly type: string;
   readonly data: unknown;
   readonly metadata?: Readonly<Record<string, unknown>>;
+  /** `JSON.stringify(data)`, when the caller has made it already: a store may write it instead of serialising `data` again. */
+  readonly dataJson?: string;
 }
 
 /** An event as the store recorded it. */

@@ -30,6 +30,8 @@ export interface Outcome {
   readonly position: number;
   /** W3C trace context of the message's trace (traceparent, tracestate), carried back to the agent while tracing. */
   readonly trace?: Readonly<Record<string, string>>;
+  /** `JSON.stringify(event)`, when the registrar has it (the JSON the store was given): a publisher may reuse it. */
+  readonly eventJson?: string;
 }
 
 export interface DeadLetter {

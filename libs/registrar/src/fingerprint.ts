@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { RegistrarMessage } from '@ifreg/domain';
 
 /**
@@ -6,4 +6,4 @@ import type { RegistrarMessage } from '@ifreg/domain';
  * with another fingerprint is a re-use of the id for other content, not a redelivery.
  */
 export const fingerprintOf = (message: RegistrarMessage): string =>
-  createHash('sha256').update(JSON.stringify(message)).digest('base64url').slice(0, 22);
+  hash('sha256', JSON.stringify(message), 'base64url').slice(0, 22);

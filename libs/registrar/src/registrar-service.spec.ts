@@ -112,7 +112,8 @@ describe('a first detection in a scope', () => {
       },
     });
     expect(outcomes).toHaveLength(1);
-    expect(outcomes[0]).toEqual({ scope: 'host-a', event: recorded[0]?.data, position: recorded[0]?.position });
+    // with the event's JSON as the store was given it, for the publisher to reuse
+    expect(outcomes[0]).toEqual({ scope: 'host-a', event: recorded[0]?.data, position: recorded[0]?.position, eventJson: JSON.stringify(recorded[0]?.data) });
   });
 
   it('takes the correlation id from the CloudEvents id header, else the message id', async () => {

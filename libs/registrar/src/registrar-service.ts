@@ -247,6 +247,8 @@ export class RegistrarService {
     const recorded = await findRecorded(this.deps.store, stream, loaded.state, ids, askForAll);
     const toAppend: EventData[] = [];
     const answers: RegistryEvent[] = [];
+    // Each appended event's JSON, given to the store and reused for its outcome (a registration's outcome is its event).
+    const jsonOf = new Map<RegistryEvent, string>();
     for (const p of pending) {
       const earlier = recorded.get(p.command.message.messageId);
       if (earlier) {
@@ -256,7 +258,9 @@ export class RegistrarService {
       const decision = p.span ? this.traced(p.span, 'decide', () => decide(loaded.state, p.command)) : decide(loaded.state, p.command);
       decision.events.forEach((event, seq) => {
         evolve(loaded.state, event);
-        toAppend.push(this.toEventData(event, seq, p));
+        const data = this.toEventData(event, seq, p);
+        if (data.dataJson !== undefined) jsonOf.set(event, data.dataJson);
+        toAppend.push(data);
       });
       answers.push(decision.outcome);
       this.count(decision.outcome, decision.events.length === 0);
@@ -281,7 +285,8 @@ export class RegistrarService {
     this.deps.scopes.recount(scope);
     return answers.map((event, i) => {
       const span = pending[i]?.span;
-      return span ? { scope, event, position: result.position, trace: traceCarrierOfSpan(span) } : { scope, event, position: result.position };
+      const eventJson = jsonOf.get(event);
+      return { scope, event, position: result.position, ...(span ? { trace: traceCarrierOfSpan(span) } : {}), ...(eventJson === undefined ? {} : { eventJson }) };
     });
   }
 
@@ -307,6 +312,7 @@ export class RegistrarService {
       id: eventIdFor(message.scope, message.messageId, seq),
       type: event.type,
       data: event,
+      dataJson: JSON.stringify(event),
       metadata: {
         schemaVersion: SCHEMA_VERSION,
         causationId: message.messageId,

@@ -256,7 +256,7 @@ export class SqliteEventStore implements EventStore {
     let position = head?.position ?? 0;
     for (const event of events) {
       revision += 1;
-      const data = JSON.stringify(event.data) ?? 'null';
+      const data = event.dataJson ?? JSON.stringify(event.data) ?? 'null';
       const metadata = JSON.stringify(event.metadata ?? {});
       position = Number(this.insert.run(stream, revision, event.id, event.type, data, metadata, recordedAt).lastInsertRowid);
     }

@@ -319,6 +319,31 @@ describeKafka('outcomes published from a worker thread (ThreadSender)', () => {
     expect(records[0]?.headers?.['ce_id']?.toString()).toMatch(/^m-\d+:outcome$/);
   });
 
+  it('writes records a kafkajs consumer reads exactly as sent, with its own record encoder (record-encoding.ts)', async () => {
+    const topic = await newTopic(2);
+    const sender = closeLater(new ThreadSender(settings, log, 50), (t) => t.disconnect());
+    await sender.connect();
+    const sent = Array.from({ length: 240 }, (_, n) => ({
+      key: n % 7 === 0 ? null : `scope-${n % 5}\u00e9`,
+      value: n % 11 === 0 ? Buffer.from([n & 0xff, 0x00, 0xff]) : JSON.stringify({ n, text: 'x'.repeat(n * 3), note: '\u2713 \ud834\udd1e' }),
+      headers: { ce_specversion: '1.0', ce_id: `m-${n}:outcome`, ce_type: 'InterfaceRegistered', ce_source: 'ifreg-registrar', ce_time: '2026-11-24T12:00:00.000Z', ...(n % 3 === 0 ? { traceparent: `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01`, bytes: Buffer.from([1, 2, 3]) } : {}) },
+    }));
+    await sender.send(topic, sent);
+    const records = await readRecords(topic, sent.length);
+    const asSent = (r: KafkaMessage) => {
+      const headers = Object.entries(r.headers ?? {}).map(([name, value]) => [name, name === 'bytes' ? [...(value as Buffer)] : value?.toString()]);
+      return { key: r.key?.toString() ?? null, value: r.value?.toString('latin1'), headers };
+    };
+    const expected = sent.map(({ key, value, headers }) => ({
+      key,
+      value: Buffer.from(value).toString('latin1'),
+      headers: Object.entries(headers).map(([name, v]) => [name, Buffer.isBuffer(v) ? [...v] : v]),
+    }));
+    const idOf = (r: { headers: unknown[][] }) => String(r.headers.find(([name]) => name === 'ce_id')?.[1]);
+    const byId = (a: { headers: unknown[][] }, b: { headers: unknown[][] }) => (idOf(a) < idOf(b) ? -1 : idOf(a) > idOf(b) ? 1 : 0);
+    expect(records.map(asSent).sort(byId)).toEqual(expected.sort(byId));
+  });
+
   it('sends bytes as bytes (a Buffer crosses the thread as a plain Uint8Array)', async () => {
     const topic = await newTopic();
     const sender = closeLater(new ThreadSender(settings, log), (t) => t.disconnect());

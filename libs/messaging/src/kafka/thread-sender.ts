@@ -3,10 +3,13 @@ import type { LogEntry, Message } from 'kafkajs';
 import type { Logger } from '@ifreg/platform';
 import { kafkaClientOptions, writeKafkaLogEntry, type KafkaSettings } from './kafka-config';
 import { MAX_MESSAGES_PER_SEND, sendChunks, type Sender } from './kafka-sender';
+import { packMessages, unpackMessages, type PackedChunk } from './packed-messages';
+import { recordEncoding, type KafkajsEncoders } from './record-encoding';
 
 type Request =
   | { readonly id: number; readonly kind: 'connect' | 'disconnect' }
-  | { readonly id: number; readonly kind: 'send'; readonly topic: string; readonly chunks: readonly (readonly Message[])[] };
+  | { readonly id: number; readonly kind: 'send'; readonly topic: string; readonly chunks: readonly (readonly Message[])[] }
+  | { readonly id: number; readonly kind: 'packed'; readonly topic: string; readonly chunks: readonly PackedChunk[] };
 type Reply =
   | { readonly kind: 'done'; readonly id: number }
   | { readonly kind: 'failed'; readonly id: number; readonly error: { readonly name: string; readonly message: string } }
@@ -17,14 +20,34 @@ interface ThreadData {
   readonly options: ReturnType<typeof kafkaClientOptions>;
 }
 
+/** kafkajs's modules whose encoders the thread replaces with `recordEncoding`'s (same bytes, less CPU). */
+const REPLACED = {
+  record: 'src/protocol/recordBatch/record/v0/index.js',
+  recordBatch: 'src/protocol/recordBatch/v0/index.js',
+  crc32c: 'src/protocol/recordBatch/crc32C/index.js',
+} as const;
+
 /**
  * The worker's code. It is started from this function's source (`eval`), so it runs the
- * same from dist and from TypeScript under jest; it may use nothing but its argument.
+ * same from dist and from TypeScript under jest; it may use nothing but its arguments.
  */
-function threadMain(load: NodeJS.Require): void {
+function threadMain(load: NodeJS.Require, encoding: typeof recordEncoding, replaced: typeof REPLACED, unpack: typeof unpackMessages): void {
   const threads = load('node:worker_threads') as typeof import('node:worker_threads');
+  const paths = load('node:path') as typeof import('node:path');
   const { parentPort } = threads;
   const { kafkajs, options } = threads.workerData as ThreadData;
+  // Before kafkajs's produce request loads them: its record, batch and CRC-32C encoders become ours.
+  const cached = (file: string): { exports: unknown } => {
+    const resolved = load.resolve(paths.join(paths.dirname(kafkajs), file));
+    load(resolved);
+    return load.cache[resolved] as { exports: unknown };
+  };
+  const [record, batch, crc32c] = [cached(replaced.record), cached(replaced.recordBatch), cached(replaced.crc32c)];
+  const batchExports = batch.exports as { RecordBatch: KafkajsEncoders['recordBatch'] };
+  const ours = encoding({ record: record.exports as KafkajsEncoders['record'], recordBatch: batchExports.RecordBatch });
+  record.exports = ours.record;
+  batchExports.RecordBatch = ours.recordBatch; // the module's other export (MAGIC_BYTE) stays
+  crc32c.exports = ours.crc32c;
   const { Kafka, Partitioners } = load(kafkajs) as typeof import('kafkajs');
   const port = parentPort!;
   const post = (reply: Reply): void => port.postMessage(reply);
@@ -36,11 +59,19 @@ function threadMain(load: NodeJS.Require): void {
   // The same settings as KafkaSender's (see there why).
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   const handle = async (request: Request): Promise<void> => {
-    if (request.kind !== 'send') return request.kind === 'connect' ? producer.connect() : producer.disconnect();
+    if (request.kind !== 'send' && request.kind !== 'packed') return request.kind === 'connect' ? producer.connect() : producer.disconnect();
+    if (request.kind === 'packed') {
+      for (const chunk of request.chunks) await producer.send({ topic: request.topic, acks: -1, messages: unpack(chunk) });
+      return;
+    }
     // Buffers arrive as plain Uint8Arrays, which kafkajs would write as text: make them Buffers again.
     const bytes = <T>(data: T): T | Buffer => (data instanceof Uint8Array && !Buffer.isBuffer(data) ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : data);
+    const headerBytes = (headers: Message['headers']): Message['headers'] => {
+      for (const name in headers) if (typeof headers[name] === 'object') return Object.fromEntries(Object.entries(headers).map(([n, v]) => [n, Array.isArray(v) ? v.map(bytes) : bytes(v)]));
+      return headers;
+    };
     for (const messages of request.chunks) {
-      await producer.send({ topic: request.topic, acks: -1, messages: messages.map((m) => ({ ...m, key: bytes(m.key), value: bytes(m.value) })) });
+      await producer.send({ topic: request.topic, acks: -1, messages: messages.map((m) => ({ ...m, key: bytes(m.key), value: bytes(m.value), headers: headerBytes(m.headers) })) });
     }
   };
   port.on('message', (request: Request) => {
@@ -65,7 +96,8 @@ export class ThreadSendError extends Error {
 /**
  * A KafkaSender in a worker thread. kafkajs encodes records in JavaScript, as much CPU per
  * record as the store append of the event itself (services/bench/README.md). Here it runs beside the registrar's decisions
- * instead of between them; the registrar only clones the records' strings across.
+ * instead of between them, with its record encoder replaced by ours (record-encoding.ts);
+ * the registrar only clones the records' strings across.
  * Same contract as KafkaSender: send resolves once every record is acknowledged.
  */
 export class ThreadSender implements Sender {
@@ -76,7 +108,7 @@ export class ThreadSender implements Sender {
 
   constructor(settings: KafkaSettings, private readonly log: Logger, private readonly chunkSize = MAX_MESSAGES_PER_SEND) {
     const workerData: ThreadData = { kafkajs: require.resolve('kafkajs'), options: kafkaClientOptions(settings, log) };
-    this.worker = new Worker(`(${threadMain.toString()})(require)`, { eval: true, workerData, name: 'ifreg-kafka-sender' });
+    this.worker = new Worker(`(${threadMain.toString()})(require, ${recordEncoding.toString()}, ${JSON.stringify(REPLACED)}, ${unpackMessages.toString()})`, { eval: true, workerData, name: 'ifreg-kafka-sender' });
     this.worker.on('message', (reply: Reply) => this.onReply(reply));
     this.worker.on('error', (error: Error) => this.stop(error));
     this.worker.on('exit', (code) => this.stop(new Error(`the Kafka sender thread exited (code ${code})`)));
@@ -96,15 +128,18 @@ export class ThreadSender implements Sender {
     }
   }
 
+  /** Packed when every message can be (packed-messages.ts: its bytes move to the thread uncopied), else cloned. */
   send(topic: string, messages: readonly Message[]): Promise<void> {
+    const packed = packMessages(messages, this.chunkSize);
+    if (packed) return this.request({ id: this.nextId++, kind: 'packed', topic, chunks: packed }, packed.map((c) => c.bytes.buffer as ArrayBuffer));
     return this.request({ id: this.nextId++, kind: 'send', topic, chunks: sendChunks(messages, this.chunkSize) });
   }
 
-  private request(request: Request): Promise<void> {
+  private request(request: Request, transfer: ArrayBuffer[] = []): Promise<void> {
     if (this.stopped) return Promise.reject(this.stopped);
     return new Promise((resolve, reject) => {
       this.pending.set(request.id, { resolve, reject });
-      this.worker.postMessage(request);
+      this.worker.postMessage(request, transfer);
     });
   }
 
