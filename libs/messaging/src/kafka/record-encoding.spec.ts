@@ -2,14 +2,13 @@ import fc from 'fast-check';
 import { recordEncoding, type EncodedBatch, type EncodedRecord, type KafkaBatchInput, type KafkaRecordInput } from './record-encoding';
 
 // kafkajs's own encoders, which the sender thread replaces: the bytes must be the same.
+// Its internal modules have no typings, so they are required (and typed here) rather than imported.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const kafkajsRecord = require('kafkajs/src/protocol/recordBatch/record/v0') as (input: KafkaRecordInput) => EncodedRecord;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const kafkajsCrc32c = require('kafkajs/src/protocol/recordBatch/crc32C') as (bytes: Buffer) => number;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { RecordBatch: kafkajsBatch } = require('kafkajs/src/protocol/recordBatch/v0') as { RecordBatch: (input: KafkaBatchInput) => Promise<EncodedBatch> };
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const Long = require('kafkajs/src/utils/long') as { fromValue(value: number | string): unknown };
+const kafkajsModule = (path: string): unknown => require(`kafkajs/src/${path}`);
+const kafkajsRecord = kafkajsModule('protocol/recordBatch/record/v0') as (input: KafkaRecordInput) => EncodedRecord;
+const kafkajsCrc32c = kafkajsModule('protocol/recordBatch/crc32C') as (bytes: Buffer) => number;
+const { RecordBatch: kafkajsBatch } = kafkajsModule('protocol/recordBatch/v0') as { RecordBatch: (input: KafkaBatchInput) => Promise<EncodedBatch> };
+const Long = kafkajsModule('utils/long') as { fromValue(value: number | string): unknown };
 
 const original = jest.fn(kafkajsRecord);
 const originalBatch = jest.fn(kafkajsBatch);
