@@ -106,6 +106,10 @@ DECLARE
   v_in_flight bigint;
 BEGIN
   SELECT CASE WHEN s.is_called THEN s.last_value ELSE s.last_value - 1 END INTO v_fence FROM ${sequence} s;
+  -- Nothing handed out after p_from: no row can qualify, and a caught-up reader skips the pg_locks scan.
+  IF v_fence <= p_from THEN
+    RETURN;
+  END IF;
   SELECT min(((l.classid::bigint << 32) | l.objid::bigint) & ((1::bigint << ${KEY_BITS}) - 1)) INTO v_in_flight
     FROM pg_locks l
    WHERE l.locktype = 'advisory' AND l.objsubid = 1
