@@ -108,17 +108,14 @@ function decode(raw: unknown, maxBytes: number): Decoded {
 }
 
 /** Checks an event read back from the store or an outcome topic; undefined when valid. */
-export function eventProblem(value: unknown): string | undefined {
-  const type = (value as { type?: unknown } | null)?.type;
-  const validate = typeof type === 'string' ? eventValidators.get(type) : undefined;
-  if (!validate) return `unknown event type ${JSON.stringify(type)}`;
-  return validate(value) ? undefined : describe(validate.errors?.[0]);
-}
+export const eventProblem = (value: unknown): string | undefined => problemOf(eventValidators, value);
 
 /** eventProblem for an event read from the registry's own store: the same shape, formats not checked again. */
-export function storedEventProblem(value: unknown): string | undefined {
+export const storedEventProblem = (value: unknown): string | undefined => problemOf(storedEventValidators, value);
+
+function problemOf(validators: typeof eventValidators, value: unknown): string | undefined {
   const type = (value as { type?: unknown } | null)?.type;
-  const validate = typeof type === 'string' ? storedEventValidators.get(type) : undefined;
+  const validate = typeof type === 'string' ? validators.get(type) : undefined;
   if (!validate) return `unknown event type ${JSON.stringify(type)}`;
   return validate(value) ? undefined : describe(validate.errors?.[0]);
 }

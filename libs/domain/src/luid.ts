@@ -59,6 +59,11 @@ export function luidName(luid: NetLuid): string {
   return `${TYPE_NAMES.get(luid.ifType) ?? `iftype${luid.ifType}`}_${luid.netLuidIndex}`;
 }
 
+/** A LUID as views show it: its fields, its hex value and its name (`value` when the caller has it already). */
+export function luidView(luid: NetLuid, value = luidHex(luid)): NetLuid & { readonly value: string; readonly name: string } {
+  return { ...luid, value, name: luidName(luid) };
+}
+
 const NAME_PATTERN = /^([a-z0-9]+?)_(\d{1,8})$/;
 const HEX_PATTERN = /^0x[0-9a-fA-F]{1,16}$/;
 const DEC_PATTERN = /^\d{1,20}$/;

@@ -1,6 +1,6 @@
 import type { FailureStatus, RegistryEvent } from './events';
 import { UNKNOWN_U32, ZERO_GUID, type NetIfInformation } from './interface-info';
-import { luidHex, luidName, type NetLuid } from './luid';
+import { luidHex, luidView, type NetLuid } from './luid';
 
 /** One interface as queries show it. Registered means it exists, not that it is up. */
 export interface InterfaceView {
@@ -118,7 +118,7 @@ export function applyToScope(view: ScopeView, event: RegistryEvent, position: nu
       const value = luidHex(event.luid);
       view.interfaces.set(event.ifIndex, {
         ifIndex: event.ifIndex,
-        luid: { ...event.luid, value, name: luidName(event.luid) },
+        luid: luidView(event.luid, value),
         providerId: event.providerId,
         providerIfContext: event.providerIfContext,
         info: shareCommonValues(event.info),
@@ -136,7 +136,7 @@ export function applyToScope(view: ScopeView, event: RegistryEvent, position: nu
       break;
     case 'NetLuidIndexAllocated': {
       const value = luidHex(event.luid);
-      view.luidIndexes.set(value, { luid: { ...event.luid, value, name: luidName(event.luid) }, providerId: event.providerId, allocatedAt: event.at, position });
+      view.luidIndexes.set(value, { luid: luidView(event.luid, value), providerId: event.providerId, allocatedAt: event.at, position });
       break;
     }
     case 'NetLuidIndexFreed':

@@ -1,4 +1,4 @@
-import { luidHex, luidName, type FailureView, type InterfaceView, type RegistryEvent, type ScopeView } from '@ifreg/domain';
+import { luidView, type FailureView, type InterfaceView, type RegistryEvent, type ScopeView } from '@ifreg/domain';
 
 /** What a watch client sees: one change of one scope at one store position. */
 export interface Change {
@@ -21,7 +21,7 @@ export function changeOf(event: RegistryEvent, position: number, view: ScopeView
       return {
         ...base,
         kind: 'deregistered',
-        data: { ifIndex: event.ifIndex, luid: { ...event.luid, value: luidHex(event.luid), name: luidName(event.luid) }, providerId: event.providerId, at: event.at },
+        data: { ifIndex: event.ifIndex, luid: luidView(event.luid), providerId: event.providerId, at: event.at },
       };
     case 'RegistrationFailed': {
       const failure: FailureView | undefined = view?.failures.at(-1);

@@ -1,4 +1,4 @@
-import { luidHex, luidName, shareCommonValues, type AccessType, type ConnectionType, type DirectionType, type InterfaceView, type LuidIndexView } from '@ifreg/domain';
+import { luidView, shareCommonValues, type AccessType, type ConnectionType, type DirectionType, type InterfaceView, type LuidIndexView } from '@ifreg/domain';
 
 /**
  * An interface as a snapshot stores it: its values in a fixed order, without the property
@@ -32,7 +32,7 @@ export function interfaceFromTuple(t: InterfaceTuple): InterfaceView {
   const luid = { ifType: t[1], netLuidIndex: t[2] };
   return {
     ifIndex: t[0],
-    luid: { ...luid, value: luidHex(luid), name: luidName(luid) },
+    luid: luidView(luid),
     providerId: t[3],
     providerIfContext: t[4],
     info: shareCommonValues({
@@ -63,5 +63,5 @@ export const luidIndexTuple = (view: LuidIndexView): LuidIndexTuple => [view.lui
 
 export function luidIndexFromTuple(t: LuidIndexTuple): LuidIndexView {
   const luid = { ifType: t[0], netLuidIndex: t[1] };
-  return { luid: { ...luid, value: luidHex(luid), name: luidName(luid) }, providerId: t[2], allocatedAt: t[3], position: t[4] };
+  return { luid: luidView(luid), providerId: t[2], allocatedAt: t[3], position: t[4] };
 }

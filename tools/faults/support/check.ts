@@ -16,18 +16,6 @@ export async function openStore(d: Deployment): Promise<EventStore> {
   return new SqliteEventStore({ path });
 }
 
-/** Events in the store so far, counted (positions are not counts: a rolled-back append leaves a gap). */
-export async function recordedCount(d: Deployment): Promise<number> {
-  const store = await openStore(d);
-  try {
-    let count = 0;
-    for (let page = await store.readAll(0, 5000); page.length > 0; page = await store.readAll(page.at(-1)?.position ?? 0, 5000)) count += page.length;
-    return count;
-  } finally {
-    await store.close();
-  }
-}
-
 /**
  * Runs the invariant checker (tools/faults/invariants.ts) on the deployment after a
  * scenario, prints its figures, and fails the test with a readable summary on any violation.

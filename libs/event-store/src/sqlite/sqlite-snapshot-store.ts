@@ -72,10 +72,13 @@ export class SqliteSnapshotStore implements SnapshotStore {
   }
 
   async newest(key: string): Promise<Snapshot | undefined> {
-    const row = this.statements.newest.get(key);
-    if (!row) return undefined;
-    // One read transaction: a prune running beside cannot take parts away half-way.
-    const parts = this.db.transaction(() => this.statements.readParts.all(key, row.position))();
+    // One read transaction, the header included: a prune running beside cannot take parts away half-way.
+    const found = this.db.transaction(() => {
+      const header = this.statements.newest.get(key);
+      return header && { row: header, parts: this.statements.readParts.all(key, header.position) };
+    })();
+    if (!found) return undefined;
+    const { row, parts } = found;
     if (parts.length !== row.parts) throw new Error(`snapshot ${key}@${row.position}: ${parts.length} of ${row.parts} parts`);
     return { key, version: row.version, position: row.position, data: Buffer.concat(parts.map((p) => p.data)), savedAt: row.saved_at };
   }
