@@ -34,5 +34,8 @@ export function toRecordedEvent(row: EventRow): RecordedEvent {
  * `data: undefined` is stored as JSON null, like the SQLite adapter does.
  */
 export function batchJson(events: readonly EventData[]): string {
-  return JSON.stringify(events.map((e) => ({ id: e.id, type: e.type, data: e.data ?? null, metadata: e.metadata ?? {} })));
+  // Spliced rather than stringified whole: an event's data already serialised (dataJson) is used as it is.
+  const one = (e: EventData): string =>
+    `{"id":${JSON.stringify(e.id)},"type":${JSON.stringify(e.type)},"data":${e.dataJson ?? JSON.stringify(e.data ?? null) ?? 'null'},"metadata":${JSON.stringify(e.metadata ?? {})}}`;
+  return `[${events.map(one).join(',')}]`;
 }

@@ -29,6 +29,14 @@ export function appendContract({ store }: StoreFixture): void {
     });
   });
 
+  describe('appending events whose data the caller serialised already (dataJson)', () => {
+    it('records the same data as from data alone', async () => {
+      const data = { scope: 'host-1', text: 'é "quoted" \\ 🙂', list: [1, null, { deep: true }] };
+      await store().append('order-1', [{ id: 'j-0', type: 'Tested', data, dataJson: JSON.stringify(data) }, { id: 'j-1', type: 'Tested', data }], NO_STREAM);
+      expect((await store().readStream('order-1')).map((e) => e.data)).toEqual([data, data]);
+    });
+  });
+
   describe('appending with a wrong expected revision', () => {
     it('rejects with a ConcurrencyError naming the actual revision and writes nothing', async () => {
       await store().append('order-1', makeEvents('a', 2), NO_STREAM);
