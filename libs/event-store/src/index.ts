@@ -1,6 +1,6 @@
 export { CatchUpSubscription, type CatchUpSource } from './catch-up-subscription';
 export { SqliteEventStore, type SqliteEventStoreOptions } from './sqlite/sqlite-event-store';
-export { ReadAheadError, SqliteReadAhead, type SqliteReadAheadOptions } from './sqlite/sqlite-read-ahead';
+export { ReadAheadError, SqliteReadAhead } from './sqlite/sqlite-read-ahead';
 export * from './store-config';
 export { PostgresEventStore, type PostgresEventStoreOptions } from './postgres/postgres-event-store';
 export { EventStoreDbEventStore, type EventStoreDbEventStoreOptions } from './eventstoredb/eventstoredb-event-store';

@@ -4,7 +4,7 @@
  * for a second or more. The header row, written last with the last part, makes a snapshot
  * visible whole or not at all.
  */
-export const SNAPSHOT_PART_BYTES = 256 * 1024;
+const SNAPSHOT_PART_BYTES = 256 * 1024;
 
 /** The parts of `data`, as views (no copies). */
 export function partsOf(data: Uint8Array): Buffer[] {

@@ -3,14 +3,12 @@ import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { Client } from 'pg';
 import { formatCpu, threadCpuDelta, threadCpuOf } from '../support/cpu-time';
-import { processMeter } from '../support/pipeline-rig';
 import { RawConsumer, createTopics, produce } from '../support/kafka-load';
 import { bareWatchServerMain } from '../support/paths';
-import { BATCH, MAX_IDS, PARTITIONS, batches, detections, freshTopics, idIn, rawAppender, registeredEvents, startRegistrar, type Rig } from '../support/pipeline-rig';
+import { BATCH, MAX_IDS, PARTITIONS, batches, detections, freshTopics, idIn, processMeter, rawAppender, registeredEvents, startRegistrar, type Rig } from '../support/pipeline-rig';
 import { postgresUrl } from '../support/postgres';
-import { ServiceProcess } from '@ifreg/testing';
 import { percentilePerSlice } from '../support/stats';
-import { sleep, waitFor } from '@ifreg/testing';
+import { ServiceProcess, sleep, waitFor } from '@ifreg/testing';
 import { WatchStream } from '../support/watch-stream';
 
 /**
