@@ -2,7 +2,7 @@ import { evolve, initialState, streamNames, type RegistryEvent, type RegistryOpt
 import { eventProblem } from '@ifreg/contracts';
 import { NO_STREAM, type EventStore } from '@ifreg/ports';
 import type { Logger } from '@ifreg/platform';
-import { SCOPE_SNAPSHOT_VERSION, decodeScope, encodeScope, scopeSnapshotKey, type ScopeSnapshotSettings } from './scope-snapshots';
+import { SCOPE_SNAPSHOT_VERSION, decodeScope, encodeScope, scopeSnapshotDue, scopeSnapshotKey, type ScopeSnapshotSettings } from './scope-snapshots';
 
 export interface LoadedScope {
   readonly state: RegistryState;
@@ -68,10 +68,9 @@ export class ScopeCache {
     const loaded = this.scopes.get(scope);
     if (!loaded) return;
     this.remember(scope, loaded);
-    // Due after N events, and not before the tail is half the live state (what a snapshot costs
-    // to write): a scope of 65,535 interfaces is not written out every N events.
+    // A scope of 65,535 interfaces is not written out every N events (scopeSnapshotDue).
     const since = loaded.revision - loaded.snapshotRevision;
-    if (this.snapshots && since >= this.snapshots.everyEvents && 2 * since >= loaded.state.byLuid.size) this.writeSnapshot(this.snapshots, scope, loaded);
+    if (this.snapshots && scopeSnapshotDue(since, loaded.state.byLuid.size, this.snapshots.everyEvents)) this.writeSnapshot(this.snapshots, scope, loaded);
   }
 
   /** In the background: the state is encoded now (it matches `revision` now), written after. */

@@ -27,6 +27,9 @@ export interface ScopeSnapshotSettings {
   readonly everyEvents: number;
 }
 
+/** Due after `everyEvents` events, and not before the tail is half the live state (what a snapshot costs to write). */
+export const scopeSnapshotDue = (since: number, liveInterfaces: number, everyEvents: number): boolean => since >= everyEvents && 2 * since >= liveInterfaces;
+
 /**
  * The state as bytes. Recent outcomes are left out: exact answers to old message ids come from
  * the store's lookup by id (readByIds), which a restored state always asks (`forgotten` > 0).

@@ -1,6 +1,6 @@
 import type { EventData, EventStore, SnapshotStore } from '@ifreg/ports';
 import { NO_STREAM } from '@ifreg/ports';
-import { SCOPE_SNAPSHOT_VERSION, encodeScope, scopeSnapshotKey } from '@ifreg/registrar';
+import { SCOPE_SNAPSHOT_VERSION, encodeScope, scopeSnapshotDue, scopeSnapshotKey } from '@ifreg/registrar';
 import { ScopeRecorder, sequentialIds } from './registry-events';
 
 export interface ChurnShape {
@@ -36,7 +36,7 @@ export async function growByRebootChurn(store: EventStore, snapshots: SnapshotSt
       // Encoded before the append's await: the recorder's state is that of the batch's end.
       const revision = (revisions[s] ?? NO_STREAM) + batch.length;
       const since = revision - (snapshotAt[s] ?? NO_STREAM);
-      const due = since >= shape.scopeSnapshotEvery && 2 * since >= recorder.state.byLuid.size;
+      const due = scopeSnapshotDue(since, recorder.state.byLuid.size, shape.scopeSnapshotEvery);
       const data = due ? encodeScope(recorder.state) : undefined;
       revisions[s] = (await store.append(`registry-${recorder.scope}`, batch, revisions[s] ?? NO_STREAM)).nextExpectedRevision;
       if (revisions[s] !== revision) throw new Error(`scope ${recorder.scope}: revision ${revisions[s]}, expected ${revision}`);
