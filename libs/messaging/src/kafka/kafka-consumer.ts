@@ -49,6 +49,10 @@ export class KafkaAgentConsumer implements AgentMessageConsumer {
   private restarts = 0;
   private joinedGroup = false;
   private settleReady: { resolve: () => void; reject: (error: Error) => void } | undefined;
+  /** The offsets' commits, one after another; each takes every offset resolved by its turn. */
+  private committing: Promise<void> = Promise.resolve();
+  private commitQueued = false;
+  private stopping = false;
   /** Resolves when the group is first joined (partitions assigned); rejects if the consumer gives up before. */
   readonly ready: Promise<void>;
 
@@ -101,6 +105,9 @@ export class KafkaAgentConsumer implements AgentMessageConsumer {
 
   /** Stops fetching, lets the running chunk finish and commit, leaves the group, disconnects. */
   async stop(): Promise<void> {
+    // Commits still running are finished while the group is joined; from here on each batch waits for its own.
+    this.stopping = true;
+    await this.committing;
     await this.consumer.stop();
     await this.consumer.disconnect();
     for (const remove of this.removeListeners.splice(0)) remove();
@@ -127,12 +134,28 @@ export class KafkaAgentConsumer implements AgentMessageConsumer {
         throw error;
       }
       payload.resolveOffset(last);
-      // With autoCommit off, commitOffsetsIfNecessary() without arguments commits nothing
-      // (no interval or threshold is set): hand it the resolved offsets explicitly.
-      await payload.commitOffsetsIfNecessary(payload.uncommittedOffsets());
       this.restarts = 0;
+      // The commit runs beside the next fetch rather than before it: the batch's effects are
+      // durable already, and an offset whose commit is lost only brings a redelivery.
+      this.queueCommit(payload);
+      if (this.stopping || !payload.isRunning()) await this.committing;
       await payload.heartbeat(); // long batches: keep the coordinator aware of this member
     }
+  }
+
+  private queueCommit(payload: EachBatchPayload): void {
+    if (this.commitQueued) return;
+    this.commitQueued = true;
+    this.committing = this.committing.then(async () => {
+      this.commitQueued = false;
+      try {
+        // With autoCommit off, commitOffsetsIfNecessary() without arguments commits nothing
+        // (no interval or threshold is set): hand it the resolved offsets explicitly.
+        await payload.commitOffsetsIfNecessary(payload.uncommittedOffsets());
+      } catch (error) {
+        this.options.log.warn({ err: error }, 'agent message offsets not committed; the next commit carries them, or their messages are delivered again');
+      }
+    });
   }
 
   private async shouldRestart(error: Error): Promise<boolean> {
