@@ -15,9 +15,16 @@ export function toInbound(topic: string, partition: number, message: KafkaMessag
 /** Repeated headers keep the last value, as Java's `Headers.lastHeader` does. */
 export function stringHeaders(headers: IHeaders | undefined): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, raw] of Object.entries(headers ?? {})) {
-    const value = Array.isArray(raw) ? raw[raw.length - 1] : raw;
-    if (value !== undefined) out[name] = value.toString();
+  for (const name of Object.keys(headers ?? {})) {
+    const value = headerText(headers, name);
+    if (value !== undefined) out[name] = value;
   }
   return out;
+}
+
+/** One header as text, the last value when it is repeated (as stringHeaders reads it). */
+export function headerText(headers: IHeaders | undefined, name: string): string | undefined {
+  const raw = headers?.[name];
+  const value = Array.isArray(raw) ? raw[raw.length - 1] : raw;
+  return value?.toString();
 }

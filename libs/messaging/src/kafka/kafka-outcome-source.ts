@@ -2,6 +2,7 @@ import type { Kafka, KafkaMessage } from 'kafkajs';
 import { isRegistryEvent } from '@ifreg/contracts';
 import type { Logger } from '@ifreg/platform';
 import type { Outcome, OutcomeSource } from '@ifreg/ports';
+import { headerText } from './inbound';
 import { KafkaPartitionReader } from './partition-reader';
 
 export interface KafkaOutcomeSourceOptions {
@@ -96,10 +97,10 @@ export class KafkaOutcomeSource implements OutcomeSource {
   }
 }
 
-/** The W3C trace context an outcome record carries back (its registrar span), if any. */
+/** The W3C trace context an outcome record carries back (its registrar span), if any; headers read as inbound messages' are. */
 function traceOf({ headers }: KafkaMessage): Record<string, string> | undefined {
-  const traceparent = headers?.['traceparent'];
+  const traceparent = headerText(headers, 'traceparent');
   if (traceparent === undefined) return undefined;
-  const tracestate = headers?.['tracestate'];
-  return { traceparent: traceparent.toString(), ...(tracestate === undefined ? {} : { tracestate: tracestate.toString() }) };
+  const tracestate = headerText(headers, 'tracestate');
+  return { traceparent, ...(tracestate === undefined ? {} : { tracestate }) };
 }
