@@ -1,5 +1,6 @@
 import { NO_STREAM, type RecordedEvent } from '@ifreg/ports';
 import { eventStoreContract, increasing, makeEvents, sleep, waitFor } from '@ifreg/testing';
+import { CLAIM_PREFIX } from './claims';
 import { endOfAll } from './client';
 import { EventStoreDbEventStore, type EventStoreDbEventStoreOptions } from './eventstoredb-event-store';
 import { InMemoryEsdb } from '@ifreg/testing';
@@ -38,6 +39,20 @@ describe('EventStoreDbEventStore over an in-memory stand-in of the client (not a
         // Resuming after any of them, also after the first event of a two-event append.
         expect((await store.readAll(all[0]?.position ?? 0, 10)).map((e) => e.id)).toEqual(['a-1', 'b-0']);
         expect((await store.readAll(all[1]?.position ?? 0, 10)).map((e) => e.id)).toEqual(['b-0']);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('reads no claims to append to a new stream, and reads them to answer a redelivery', async () => {
+      const esdb = new InMemoryEsdb();
+      const store = open(esdb, { namespace: 'ns_' });
+      const claimReads = (): number => esdb.streamReads.filter((s) => s.includes(CLAIM_PREFIX)).length;
+      try {
+        await store.append('order-1', makeEvents('a', 3), NO_STREAM);
+        expect(claimReads()).toBe(0);
+        expect(await store.append('order-1', makeEvents('a', 3), NO_STREAM)).toMatchObject({ nextExpectedRevision: 2 });
+        expect(claimReads()).toBe(3);
       } finally {
         await store.close();
       }

@@ -115,7 +115,8 @@ export class EventStoreDbEventStore implements EventStore {
       const last = await this.lastEvent(stream);
       const current = last === undefined ? NO_STREAM : Number(last.revision);
       const stale = expectedRevision !== ANY && expectedRevision !== current;
-      const recorded = await this.readByIds(stream, events.map((e) => e.id));
+      // A stream with no event yet holds none of these: its ids' claims are not read.
+      const recorded = last === undefined ? [] : await this.readByIds(stream, events.map((e) => e.id));
       const redelivered = recordedPosition(stream, recorded, events.length, stale ? expectedRevision : undefined, current);
       if (redelivered !== undefined) return { nextExpectedRevision: current, position: redelivered };
       if (stale) throw new ConcurrencyError(stream, expectedRevision, current);

@@ -31,13 +31,17 @@ export class InMemoryEsdb {
   failingReads = 0;
   /** Adds a system event after every append, as the server's own statistics do. */
   noise = true;
+  /** The streams read so far, in order (a stream read once per call). */
+  readonly streamReads: string[] = [];
 
   client(): EsdbClient {
     const stub = {
       appendToStream: (stream: string, events: JSONEventData | JSONEventData[], options?: { expectedRevision?: AppendExpectedRevision }) =>
         this.append(stream, Array.isArray(events) ? events : [events], options?.expectedRevision ?? 'any'),
-      readStream: (stream: string, options?: { fromRevision?: ReadRevision; direction?: string; maxCount?: number | bigint }) =>
-        this.readStream(stream, options ?? {}),
+      readStream: (stream: string, options?: { fromRevision?: ReadRevision; direction?: string; maxCount?: number | bigint }) => {
+        this.streamReads.push(stream);
+        return this.readStream(stream, options ?? {});
+      },
       readAll: (options?: { fromPosition?: ReadPosition; direction?: string; maxCount?: number | bigint }) => this.readAll(options ?? {}),
       subscribeToAll: (options?: { fromPosition?: ReadPosition; filter?: Filter }) => this.subscribe(options ?? {}),
       dispose: async () => undefined,
