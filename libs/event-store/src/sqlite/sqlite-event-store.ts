@@ -225,7 +225,13 @@ export class SqliteEventStore implements EventStore {
   /** One transaction; a throw (BEGIN or COMMIT failed: busy, I/O) means nothing of the group is recorded. */
   private commitGroup(group: readonly GroupAppend[]): GroupAnswer[] {
     const answers = this.groupTransaction.immediate(group);
-    this.appendedHere = true;
+    if (!this.appendedHere) {
+      // A store that appends (the all-in-one) would be woken by its own writes, each after its
+      // subscribers had read them: it finds other writers' commits by the poll.
+      this.appendedHere = true;
+      this.walWatcher?.close();
+      this.walWatcher = undefined;
+    }
     this.appended.emit('append');
     return answers;
   }
@@ -291,13 +297,11 @@ export class SqliteEventStore implements EventStore {
    * than the poll. Where the directory cannot be watched, the poll alone finds the commits.
    */
   private watchWal(path: string): void {
-    if (this.walWatcher) return;
+    if (this.walWatcher || this.appendedHere) return;
     const wal = `${basename(path)}-wal`;
     try {
       let wakeScheduled = false;
       this.walWatcher = watch(dirname(path), { persistent: false }, (_event, file) => {
-        // A store that appends (the all-in-one) would be woken by its own writes, each after its
-        // subscribers had read them: it finds other writers' commits by the poll.
         if (file !== wal || this.appendedHere) return;
         this.walWrittenAt = performance.now();
         if (wakeScheduled) return;
