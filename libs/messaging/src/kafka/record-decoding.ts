@@ -232,6 +232,7 @@ export function installRecordDecoding(): boolean {
   const file = (name: string): string => require.resolve(join(dirname(require.resolve('kafkajs')), name));
   if (require.cache[file(KAFKAJS.fetchMessages)]) return false;
   const path = file(KAFKAJS.batchDecoder);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded into the cache, to be replaced there
   require(path);
   const cached = require.cache[path];
   if (!cached) return false;
