@@ -2,6 +2,7 @@ import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from '@ifreg/platform';
 import type { AgentMessageConsumer, BatchHandler } from '@ifreg/ports';
 import { toInbound } from './inbound';
+import { installRecordDecoding } from './record-decoding';
 
 export interface KafkaAgentConsumerOptions {
   /** The agent-messages topic. */
@@ -57,6 +58,8 @@ export class KafkaAgentConsumer implements AgentMessageConsumer {
   readonly ready: Promise<void>;
 
   constructor(kafka: Kafka, private readonly options: KafkaAgentConsumerOptions) {
+    // The registrar decodes every message it handles: kafkajs's decoder costs it CPU and garbage (record-decoding.ts).
+    if (!installRecordDecoding()) options.log.info("kafkajs's own record batch decoder stays: a fetch loaded it before this consumer");
     this.consumer = kafka.consumer({
       groupId: options.groupId,
       allowAutoTopicCreation: false,

@@ -1,8 +1,9 @@
 import { Worker } from 'node:worker_threads';
-import type { LogEntry, Message } from 'kafkajs';
+import type { ICustomPartitioner, LogEntry, Message } from 'kafkajs';
 import type { Logger } from '@ifreg/platform';
 import { kafkaClientOptions, writeKafkaLogEntry, type KafkaSettings } from './kafka-config';
 import { MAX_MESSAGES_PER_SEND, sendChunks, type Sender } from './kafka-sender';
+import { murmur2 } from './murmur2';
 import { packMessages, unpackMessages, type PackedChunk } from './packed-messages';
 import { recordEncoding, type KafkajsEncoders } from './record-encoding';
 
@@ -25,13 +26,15 @@ const REPLACED = {
   record: 'src/protocol/recordBatch/record/v0/index.js',
   recordBatch: 'src/protocol/recordBatch/v0/index.js',
   crc32c: 'src/protocol/recordBatch/crc32C/index.js',
+  /** Not replaced: the DefaultPartitioner's maker, given our murmur2 (murmur2.ts) instead of kafkajs's. */
+  partitioner: 'src/producer/partitioners/legacy/partitioner.js',
 } as const;
 
 /**
  * The worker's code. It is started from this function's source (`eval`), so it runs the
  * same from dist and from TypeScript under jest; it may use nothing but its arguments.
  */
-function threadMain(load: NodeJS.Require, encoding: typeof recordEncoding, replaced: typeof REPLACED, unpack: typeof unpackMessages): void {
+function threadMain(load: NodeJS.Require, encoding: typeof recordEncoding, replaced: typeof REPLACED, unpack: typeof unpackMessages, hash: typeof murmur2): void {
   const threads = load('node:worker_threads') as typeof import('node:worker_threads');
   const paths = load('node:path') as typeof import('node:path');
   const { parentPort } = threads;
@@ -48,7 +51,9 @@ function threadMain(load: NodeJS.Require, encoding: typeof recordEncoding, repla
   record.exports = ours.record;
   batchExports.RecordBatch = ours.recordBatch; // the module's other export (MAGIC_BYTE) stays
   crc32c.exports = ours.crc32c;
-  const { Kafka, Partitioners } = load(kafkajs) as typeof import('kafkajs');
+  const { Kafka } = load(kafkajs) as typeof import('kafkajs');
+  // kafkajs's DefaultPartitioner, made with the same murmur2 in 32-bit steps: every key goes to the same partition.
+  const partitionerOf = load(load.resolve(paths.join(paths.dirname(kafkajs), replaced.partitioner))) as (hash: typeof murmur2) => ICustomPartitioner;
   const port = parentPort!;
   const post = (reply: Reply): void => port.postMessage(reply);
   const kafka = new Kafka({
@@ -57,7 +62,7 @@ function threadMain(load: NodeJS.Require, encoding: typeof recordEncoding, repla
     logCreator: () => (entry) => post({ kind: 'log', entry: JSON.parse(JSON.stringify(entry)) as LogEntry }),
   });
   // The same settings as KafkaSender's (see there why).
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: partitionerOf(hash) });
   const handle = async (request: Request): Promise<void> => {
     if (request.kind !== 'send' && request.kind !== 'packed') return request.kind === 'connect' ? producer.connect() : producer.disconnect();
     if (request.kind === 'packed') {
@@ -108,7 +113,7 @@ export class ThreadSender implements Sender {
 
   constructor(settings: KafkaSettings, private readonly log: Logger, private readonly chunkSize = MAX_MESSAGES_PER_SEND) {
     const workerData: ThreadData = { kafkajs: require.resolve('kafkajs'), options: kafkaClientOptions(settings, log) };
-    this.worker = new Worker(`(${threadMain.toString()})(require, ${recordEncoding.toString()}, ${JSON.stringify(REPLACED)}, ${unpackMessages.toString()})`, { eval: true, workerData, name: 'ifreg-kafka-sender' });
+    this.worker = new Worker(`(${threadMain.toString()})(require, ${recordEncoding.toString()}, ${JSON.stringify(REPLACED)}, ${unpackMessages.toString()}, ${murmur2.toString()})`, { eval: true, workerData, name: 'ifreg-kafka-sender' });
     this.worker.on('message', (reply: Reply) => this.onReply(reply));
     this.worker.on('error', (error: Error) => this.stop(error));
     this.worker.on('exit', (code) => this.stop(new Error(`the Kafka sender thread exited (code ${code})`)));
