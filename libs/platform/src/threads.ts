@@ -16,27 +16,27 @@ export function startThread(filename: string, options: WorkerOptions = {}): Work
 function fromSources(load: NodeJS.Require, filename: string, root: string): void {
   const { registerHooks } = load('node:module') as typeof import('node:module');
   const { existsSync, readFileSync } = load('node:fs') as typeof import('node:fs');
-  const { dirname, join } = load('node:path') as typeof import('node:path');
+  const path = load('node:path') as typeof import('node:path');
   const { fileURLToPath, pathToFileURL } = load('node:url') as typeof import('node:url');
   const swc = load('@swc/core') as typeof import('@swc/core');
-  const source = (path: string): string | undefined => [path, `${path}.ts`, join(path, 'index.ts')].find((p) => p.endsWith('.ts') && existsSync(p));
+  const source = (file: string): string | undefined => [file, `${file}.ts`, path.join(file, 'index.ts')].find((p) => p.endsWith('.ts') && existsSync(p));
   registerHooks({
     resolve(specifier, context, next) {
       // jest.config.js's moduleNameMapper, for the thread.
       const pkg = /^@ifreg\/([^/]+)(\/tracing)?$/.exec(specifier);
-      if (pkg) return { url: pathToFileURL(join(root, 'libs', pkg[1]!, 'src', pkg[2] ? 'start-tracing.ts' : 'index.ts')).href, shortCircuit: true };
+      if (pkg) return { url: pathToFileURL(path.join(root, 'libs', pkg[1]!, 'src', pkg[2] ? 'start-tracing.ts' : 'index.ts')).href, shortCircuit: true };
       const parent = context.parentURL?.startsWith('file:') ? fileURLToPath(context.parentURL) : undefined;
       if (parent?.endsWith('.ts') && specifier.startsWith('.')) {
-        const found = source(join(dirname(parent), specifier));
+        const found = source(path.join(path.dirname(parent), specifier));
         if (found) return { url: pathToFileURL(found).href, shortCircuit: true };
       }
       return next(specifier, context);
     },
     load(url, context, next) {
       if (!url.endsWith('.ts')) return next(url, context);
-      const path = fileURLToPath(url);
-      const { code } = swc.transformSync(readFileSync(path, 'utf8'), {
-        filename: path,
+      const file = fileURLToPath(url);
+      const { code } = swc.transformSync(readFileSync(file, 'utf8'), {
+        filename: file,
         jsc: { parser: { syntax: 'typescript' }, target: 'es2022', keepClassNames: true },
         module: { type: 'commonjs' },
       });
