@@ -132,6 +132,22 @@ describe('the snapshot thread', () => {
     expect((await content(threadSnapshots)).data.equals((await content(inProcessSnapshots)).data)).toBe(true);
   });
 
+  it('ends its thread when idle, and a new one starts from the newest snapshot with the same result', async () => {
+    await churn(2);
+    const writer = threadWriter(undefined, { idleMs: 20 });
+    const inProcess = await started({ snapshots: inProcessSnapshots });
+    const threaded = await started({ snapshots: threadSnapshots, snapshotWriter: writer });
+    await threaded.snapshot();
+    for (const deadline = Date.now() + 5000; writer.running; await new Promise((resolve) => setTimeout(resolve, 10))) {
+      if (Date.now() > deadline) throw new Error('the idle thread was not ended within 5 s');
+    }
+    await churn(2, 3);
+    await Promise.all([inProcess.waitFor(await store.headPosition(), 5000), threaded.waitFor(await store.headPosition(), 5000)]);
+    await Promise.all([inProcess.snapshot(), threaded.snapshot()]);
+    expect(writer.running).toBe(true);
+    expect((await content(threadSnapshots)).data.equals((await content(inProcessSnapshots)).data)).toBe(true);
+  });
+
   it('writes a rebuild’s closing snapshot as the in-process writer does (its change log starts again)', async () => {
     await churn(2);
     const inProcess = await started({ snapshots: inProcessSnapshots });
@@ -148,6 +164,21 @@ describe('the snapshot thread', () => {
     await churn(1, 6);
     await Promise.all([inProcess.waitFor(await store.headPosition(), 5000), threaded.waitFor(await store.headPosition(), 5000)]);
     await Promise.all([inProcess.snapshot(), threaded.snapshot()]);
+    expect((await content(threadSnapshots)).data.equals((await content(inProcessSnapshots)).data)).toBe(true);
+  });
+
+  it('writes a rebuild’s closing snapshot from a new thread started from an older snapshot', async () => {
+    await churn(2);
+    const writer = threadWriter(undefined, { idleMs: 20 });
+    const inProcess = await started({ snapshots: inProcessSnapshots });
+    const threaded = await started({ snapshots: threadSnapshots, snapshotWriter: writer });
+    await threaded.snapshot();
+    for (const deadline = Date.now() + 5000; writer.running; await new Promise((resolve) => setTimeout(resolve, 10))) {
+      if (Date.now() > deadline) throw new Error('the idle thread was not ended within 5 s');
+    }
+    await churn(2, 5);
+    await Promise.all([inProcess.waitFor(await store.headPosition(), 5000), threaded.waitFor(await store.headPosition(), 5000)]);
+    await Promise.all([inProcess.rebuild(), threaded.rebuild()]);
     expect((await content(threadSnapshots)).data.equals((await content(inProcessSnapshots)).data)).toBe(true);
   });
 

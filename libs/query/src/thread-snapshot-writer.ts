@@ -24,6 +24,12 @@ export interface ThreadSnapshotWriterOptions {
   readonly lowPriority?: boolean;
   /** How long close() lets a snapshot under way finish before it ends the thread (default 10 s). */
   readonly closeGraceMs?: number;
+  /**
+   * How long the thread is kept after a snapshot for the next one (default 60 s): its copy of the
+   * model is memory the service holds twice meanwhile; a new thread starts from the newest
+   * snapshot and folds only the events after it.
+   */
+  readonly idleMs?: number;
 }
 
 /**
@@ -31,7 +37,8 @@ export interface ThreadSnapshotWriterOptions {
  * store connection and snapshot store (serveSnapshots): the service's thread only sends the
  * position and event count it has reached, so serialising and compressing tens of MB cost its
  * heap (and its garbage collections) nothing. The thread starts with the first snapshot asked
- * for; one that fails is ended and a new one starts with the next.
+ * for and ends when none was asked for in idleMs; one that fails is ended and a new one starts
+ * with the next.
  */
 export class ThreadSnapshotWriter implements SnapshotWriter {
   private thread: Worker | undefined;
@@ -39,12 +46,14 @@ export class ThreadSnapshotWriter implements SnapshotWriter {
   private underWay: Promise<unknown> | undefined;
   private ids = 0;
   private closed = false;
+  private idle: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: ThreadSnapshotWriterOptions) {}
 
   write(live: LiveModel): Promise<WrittenSnapshot> {
     if (this.closed) return Promise.reject(new SnapshotThreadError('the snapshot writer is closed'));
     if (this.pending) return Promise.reject(new SnapshotThreadError('a snapshot is under way already'));
+    clearTimeout(this.idle);
     const thread = this.thread ?? this.start(live);
     const id = ++this.ids;
     const written = new Promise<WrittenSnapshot>((resolve, reject) => {
@@ -59,6 +68,7 @@ export class ThreadSnapshotWriter implements SnapshotWriter {
   /** Lets a snapshot under way finish (up to closeGraceMs), then stops the thread (it closes its stores). */
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.idle);
     const thread = this.thread;
     if (thread === undefined) return;
     const grace = this.options.closeGraceMs ?? 10_000;
@@ -87,7 +97,10 @@ export class ThreadSnapshotWriter implements SnapshotWriter {
       const pending = this.pending;
       if (pending?.id !== reply.id) return;
       this.pending = undefined;
-      if (reply.kind === 'written') return pending.resolve({ position: reply.position, bytes: reply.bytes });
+      if (reply.kind === 'written') {
+        this.idle = setTimeout(() => this.retire(thread), this.options.idleMs ?? 60_000);
+        return pending.resolve({ position: reply.position, bytes: reply.bytes });
+      }
       pending.reject(new SnapshotThreadError(`the snapshot thread failed: ${reply.error.name}: ${reply.error.message}`));
       // Its copy of the model may be part-folded: the next snapshot starts a new thread.
       this.end(thread);
@@ -99,6 +112,20 @@ export class ThreadSnapshotWriter implements SnapshotWriter {
     thread.on('exit', (code) => this.end(thread, new SnapshotThreadError(`the snapshot thread exited (code ${code}) before the snapshot was written`)));
     this.thread = thread;
     return thread;
+  }
+
+  /** Whether a thread (and its copy of the model) is there. */
+  get running(): boolean {
+    return this.thread !== undefined;
+  }
+
+  /** Ends an idle thread: it closes its stores and exits; the next snapshot starts a new one. */
+  private retire(thread: Worker): void {
+    if (this.thread !== thread || this.pending) return;
+    this.thread = undefined;
+    thread.postMessage({ kind: 'stop' } satisfies SnapshotRequest);
+    // One that does not exit of itself is ended.
+    setTimeout(() => void thread.terminate(), this.options.closeGraceMs ?? 10_000).unref();
   }
 
   /** Forgets the thread (ending it if it still runs) and fails the snapshot under way, if any. */
