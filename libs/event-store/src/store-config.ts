@@ -129,6 +129,9 @@ export function describeStore(settings: StoreSettings): string {
   return `${settings.kind} ${url.hostname}:${url.port}${settings.kind === 'postgres' ? `${url.pathname} schema ${settings.schema}` : ''}`;
 }
 
+/** Whether another connection (a thread's) can open the same store: not an in-memory SQLite database. */
+export const storeOpensAgain = (settings: StoreSettings): boolean => !(settings.kind === 'sqlite' && settings.sqlitePath === ':memory:');
+
 /** Opens the snapshot store that goes with the event store. */
 export function openSnapshotStore(store: StoreSettings, snapshots: SnapshotSettings): SnapshotStore {
   if (snapshots.kind === 'off') return new NoSnapshots();

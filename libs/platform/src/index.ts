@@ -9,3 +9,4 @@ export * from './random';
 export * from './retry';
 export * from './tracing';
 export * from './trace-context';
+export * from './threads';

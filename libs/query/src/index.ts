@@ -6,3 +6,6 @@ export * from './metrics';
 export * from './rebuild-tracker';
 export * from './scope-pages';
 export * from './luid-history';
+export * from './snapshot-writer';
+export * from './thread-snapshot-writer';
+export { serveSnapshots, type SnapshotThreadStores } from './snapshot-thread';

@@ -1,12 +1,12 @@
 import { EventEmitter } from 'node:events';
-import { emptyReadModel, project, type NetLuid, type ReadModel, type RegistryEvent } from '@ifreg/domain';
-import { storedEventProblem } from '@ifreg/contracts';
+import { emptyReadModel, type NetLuid, type ReadModel } from '@ifreg/domain';
 import { readAhead, type EventStore, type FoldableEvent, type RecordedEvent, type SnapshotStore, type Subscription } from '@ifreg/ports';
 import { ROOT_CONTEXT, context, trace, type Tracer } from '@opentelemetry/api';
 import { activeTracer, contextFrom, type Logger } from '@ifreg/platform';
-import { ChangeLog, changeOf, type Change } from './changes';
+import { ChangeLog, type Change } from './changes';
+import { foldEvent, foldStored, logChange, readableEvent } from './fold';
 import { LuidHistory, defaultLuidHistoryLimits, type LuidHistoryLimits } from './luid-history';
-import { READ_MODEL_SNAPSHOT_KEY, READ_MODEL_SNAPSHOT_VERSION, decodeReadModel, encodeReadModel } from './read-model-snapshot';
+import { InProcessSnapshotWriter, restoreReadModel, type LiveModel, type SnapshotWriter } from './snapshot-writer';
 
 export class PositionTimeoutError extends Error {
   constructor(readonly wanted: number, readonly reached: number, readonly timeoutMs: number) {
@@ -14,6 +14,9 @@ export class PositionTimeoutError extends Error {
     this.name = 'PositionTimeoutError';
   }
 }
+
+/** Changes kept for watch clients to resume from, unless configured. */
+const DEFAULT_WATCH_HISTORY = 10_000;
 
 /** How long a rebuild, or the start-up catch-up, folds before it lets the service answer requests. */
 const FOLD_SLICE_MS = 10;
@@ -27,6 +30,8 @@ export interface ReadModelOptions {
   readonly luidHistory?: LuidHistoryLimits;
   /** Where the model is saved from time to time and started from (none: folded from the store's start). */
   readonly snapshots?: SnapshotStore;
+  /** What writes the snapshots (default: an InProcessSnapshotWriter to `snapshots`). */
+  readonly snapshotWriter?: SnapshotWriter;
   /** A snapshot is written after this many events folded since the last one (default 100,000)... */
   readonly snapshotEveryEvents?: number;
   /** ...or once this much time has passed and at least one event was folded (default 10 minutes). */
@@ -34,8 +39,8 @@ export interface ReadModelOptions {
 }
 
 /** The snapshot options from a service's settings (none when they are off: no serialising for nothing). */
-export const snapshotOptions = (settings: { readonly kind: string; readonly everyEvents: number; readonly everyMs: number }, snapshots: SnapshotStore): ReadModelOptions =>
-  settings.kind === 'off' ? {} : { snapshots, snapshotEveryEvents: settings.everyEvents, snapshotEveryMs: settings.everyMs };
+export const snapshotOptions = (settings: { readonly kind: string; readonly everyEvents: number; readonly everyMs: number }, snapshots: SnapshotStore, writer?: () => SnapshotWriter): ReadModelOptions =>
+  settings.kind === 'off' ? {} : { snapshots, snapshotEveryEvents: settings.everyEvents, snapshotEveryMs: settings.everyMs, ...(writer ? { snapshotWriter: writer() } : {}) };
 
 export interface RebuildProgress {
   readonly position: number;
@@ -49,8 +54,9 @@ export interface RebuildProgress {
 /**
  * Keeps the in-memory read model of every scope, fed by a catch-up subscription to the
  * store. It starts from its newest snapshot and folds only the events after it (or from the
- * store's start when there is none it can use), writes snapshots in the background at a
- * cadence, and `rebuild` builds a new model aside from the store's start and swaps it in.
+ * store's start when there is none it can use), has snapshots written in the background at a
+ * cadence (options.snapshotWriter), and `rebuild` builds a new model aside from the store's
+ * start and swaps it in.
  */
 export class ReadModelService {
   private current: ReadModel = emptyReadModel();
@@ -64,6 +70,9 @@ export class ReadModelService {
   private events = 0;
   private snapshotAt = { events: 0, time: 0 };
   private snapshotting: Promise<void> | undefined;
+  private readonly writer: SnapshotWriter | undefined;
+  /** Where the last rebuild swapped its model in. */
+  private rebuiltAt: number | undefined;
   /** Set while a snapshot is taken: folding waits, queries go on from the still model. */
   private still: Promise<void> | undefined;
   /** Store time of the last event applied, for the lag metric. */
@@ -77,8 +86,9 @@ export class ReadModelService {
     private readonly log: Logger,
     private readonly options: ReadModelOptions = {},
   ) {
-    this.changes = new ChangeLog(options.watchHistory ?? 10_000);
+    this.changes = new ChangeLog(options.watchHistory ?? DEFAULT_WATCH_HISTORY);
     this.history = new LuidHistory(options.luidHistory ?? defaultLuidHistoryLimits);
+    this.writer = options.snapshots && (options.snapshotWriter ?? new InProcessSnapshotWriter(options.snapshots));
   }
 
   get model(): ReadModel {
@@ -175,6 +185,8 @@ export class ReadModelService {
 
   async stop(): Promise<void> {
     await this.subscription?.close();
+    // The writer first: a snapshot thread finishes its snapshot (or is ended), then the wait.
+    await this.writer?.close();
     await this.snapshotting;
   }
 
@@ -184,14 +196,15 @@ export class ReadModelService {
   }
 
   /**
-   * Writes a snapshot of the model now (one at a time: a call while one is written waits for
-   * it). Folding waits while the model is serialised, in parts between which requests are
-   * answered; the write itself runs beside folding.
+   * Writes a snapshot of the model as it is now (one at a time: a call while one is written
+   * waits for it), through the writer: a snapshot thread with its own copy of the model, or in
+   * this thread, where folding waits while the model is serialised in parts between which
+   * requests are answered. A snapshot not written is logged; the service goes on.
    */
   snapshot(): Promise<void> {
-    const snapshots = this.options.snapshots;
-    if (snapshots === undefined) return Promise.resolve();
-    this.snapshotting ??= this.writeSnapshot(snapshots).finally(() => (this.snapshotting = undefined));
+    const writer = this.writer;
+    if (writer === undefined) return Promise.resolve();
+    this.snapshotting ??= this.writeSnapshot(writer).finally(() => (this.snapshotting = undefined));
     return this.snapshotting;
   }
 
@@ -199,25 +212,35 @@ export class ReadModelService {
     return this.snapshotting !== undefined;
   }
 
-  private async writeSnapshot(snapshots: SnapshotStore): Promise<void> {
+  private async writeSnapshot(writer: SnapshotWriter): Promise<void> {
     const started = Date.now();
+    const position = this.current.position;
+    this.snapshotAt = { events: this.events, time: started };
+    const live: LiveModel = {
+      position,
+      events: this.events,
+      rebuiltAt: this.rebuiltAt,
+      limits: { changes: this.options.watchHistory ?? DEFAULT_WATCH_HISTORY, luids: this.options.luidHistory ?? defaultLuidHistoryLimits },
+      state: () => ({ model: this.current, events: this.events, luids: this.history.state, changes: this.changes.state }),
+      still: (work) => this.holdingFolding(work),
+    };
+    try {
+      const written = await writer.write(live);
+      this.log.info({ position: written.position, bytes: written.bytes, ms: Date.now() - started }, 'read model snapshot written');
+    } catch (error) {
+      this.log.warn({ err: error, position }, 'read model snapshot not written; the next one is tried at the next cadence');
+    }
+  }
+
+  /** Runs `work` while folding waits (queries go on from the still model). */
+  private async holdingFolding<T>(work: () => Promise<T>): Promise<T> {
     let release = (): void => undefined;
     this.still = new Promise((resolve) => (release = resolve));
-    let data: Buffer;
-    let position: number;
     try {
-      position = this.current.position;
-      this.snapshotAt = { events: this.events, time: started };
-      data = await encodeReadModel({ model: this.current, events: this.events, luids: this.history.state, changes: this.changes.state }, () => new Promise((resolve) => setImmediate(resolve)));
+      return await work();
     } finally {
       this.still = undefined;
       release();
-    }
-    try {
-      await snapshots.save({ key: READ_MODEL_SNAPSHOT_KEY, version: READ_MODEL_SNAPSHOT_VERSION, position, data });
-      this.log.info({ position, bytes: data.length, ms: Date.now() - started }, 'read model snapshot written');
-    } catch (error) {
-      this.log.warn({ err: error, position }, 'read model snapshot not written; the next one is tried at the next cadence');
     }
   }
 
@@ -225,33 +248,12 @@ export class ReadModelService {
   private async restoreSnapshot(head: number): Promise<void> {
     const snapshots = this.options.snapshots;
     if (snapshots === undefined) return;
-    const started = Date.now();
-    try {
-      const snapshot = await snapshots.newest(READ_MODEL_SNAPSHOT_KEY);
-      if (snapshot === undefined) {
-        this.log.info('no read model snapshot: folding the store from its start');
-        return;
-      }
-      if (snapshot.version !== READ_MODEL_SNAPSHOT_VERSION) {
-        this.log.warn({ version: snapshot.version, expected: READ_MODEL_SNAPSHOT_VERSION }, 'read model snapshot of another version ignored: folding the store from its start');
-        return;
-      }
-      if (snapshot.position > head) {
-        this.log.warn({ position: snapshot.position, head }, 'read model snapshot is ahead of the store (another store?) and is ignored: folding the store from its start');
-        return;
-      }
-      const state = await decodeReadModel(snapshot.data);
-      if (state.model.position !== snapshot.position) throw new Error(`holds position ${state.model.position}, saved as ${snapshot.position}`);
-      this.current = state.model;
-      this.events = state.events;
-      this.history = LuidHistory.restored(this.options.luidHistory ?? defaultLuidHistoryLimits, state.luids);
-      this.changes.restore(state.changes);
-      this.log.info({ position: snapshot.position, events: state.events, scopes: state.model.scopes.size, savedAt: snapshot.savedAt, ms: Date.now() - started }, 'read model restored from its snapshot');
-    } catch (error) {
-      this.current = emptyReadModel(this.current.maxFailures);
-      this.events = 0;
-      this.log.warn({ err: error }, 'read model snapshot unreadable and ignored: folding the store from its start');
-    }
+    const state = await restoreReadModel(snapshots, head, this.log);
+    if (state === undefined) return;
+    this.current = state.model;
+    this.events = state.events;
+    this.history = LuidHistory.restored(this.options.luidHistory ?? defaultLuidHistoryLimits, state.luids);
+    this.changes.restore(state.changes);
   }
 
   /**
@@ -328,6 +330,7 @@ export class ReadModelService {
     this.history = freshHistory;
     this.events = events;
     this.changes.reset(fresh.position);
+    this.rebuiltAt = fresh.position;
     onProgress({ position: fresh.position, target: fresh.position, events, total: events, done: true });
     this.log.info({ position: fresh.position, events, ms: Date.now() - started }, 'read model rebuilt and swapped in');
     // A rebuild ends with a snapshot: the next start begins from the rebuilt model.
@@ -349,39 +352,29 @@ export class ReadModelService {
     return since > 0 && Date.now() - this.snapshotAt.time >= (this.options.snapshotEveryMs ?? 600_000);
   }
 
-  /** Whether the event is new to the model and readable; an unreadable one is logged and stepped over. */
-  private readable(model: ReadModel, recorded: FoldableEvent, live: boolean): boolean {
-    if (recorded.position <= model.position) return false;
-    const problem = storedEventProblem(recorded.data);
-    if (problem === undefined) return true;
-    if (live) this.skipped++;
-    this.log.warn({ position: recorded.position, stream: recorded.stream, problem }, 'skipping unreadable event');
-    model.position = recorded.position;
-    return false;
-  }
-
   /** A model built aside (a rebuild): no change log, no listeners, no metrics. */
   private foldAside(model: ReadModel, history: LuidHistory, recorded: FoldableEvent): void {
-    if (!this.readable(model, recorded, false)) return;
-    const event = recorded.data as RegistryEvent;
-    project(model, { event, position: recorded.position });
-    history.add(event, recorded.position);
+    foldStored(model, history, recorded, (problem) => this.unreadable(recorded, problem, false));
+  }
+
+  /** An unreadable event is logged and stepped over. */
+  private unreadable(recorded: FoldableEvent, problem: string, live: boolean): void {
+    if (live) this.skipped++;
+    this.log.warn({ position: recorded.position, stream: recorded.stream, problem }, 'skipping unreadable event');
   }
 
   /** Folds into the live model; a read-ahead page (the start-up catch-up) has no store time or metadata. */
   private fold(model: ReadModel, history: LuidHistory, recorded: FoldableEvent & Partial<Pick<RecordedEvent, 'recordedAt' | 'metadata'>>): void {
-    if (!this.readable(model, recorded, true)) return;
+    const event = readableEvent(model, recorded, (problem) => this.unreadable(recorded, problem, true));
+    if (event === undefined) return;
     // A live event recorded with a trace context continues it: the fold, then the watch streams' send
     // (not while catching up at start-up: a restart would replay the spans of the whole history).
     const span = this.tracer && this.ready && recorded.metadata ? this.tracer.startSpan('query fold', { attributes: { 'ifreg.position': recorded.position } }, contextFrom(recorded.metadata)) : undefined;
-    const event = recorded.data as RegistryEvent;
-    project(model, { event, position: recorded.position });
-    history.add(event, recorded.position);
+    foldEvent(model, history, event, recorded.position);
     this.applied++;
     if (recorded.recordedAt !== undefined) this.lastRecordedAt = recorded.recordedAt;
-    const change = changeOf(event, recorded.position, model.scopes.get(event.scope));
+    const change = logChange(model, this.changes, event, recorded.position);
     if (change) {
-      this.changes.add(change);
       if (span) context.with(trace.setSpan(ROOT_CONTEXT, span), () => this.progress.emit('change', change));
       else this.progress.emit('change', change);
     }

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { promisify } from 'node:util';
 import type { TransformOptions } from 'node:stream';
-import { constants, createGzip, gunzip, type ZlibOptions } from 'node:zlib';
+import { constants, createGzip, gunzip, gzipSync, type ZlibOptions } from 'node:zlib';
 import type { ReadModel, ScopeView } from '@ifreg/domain';
 import type { Change } from './changes';
 import type { ScopeIndex } from './luid-history';
@@ -57,7 +57,6 @@ export interface ReadModelState {
  * themselves, and a smaller blob is quicker to write and read.
  */
 export async function encodeReadModel(state: ReadModelState, yieldNow: () => Promise<void>): Promise<Buffer> {
-  const { model, changes } = state;
   // A stream option zlib passes on (not in its typings): the compressor's share of the model at a time.
   // The fastest level: its thread competes with requests for the cores, and the size barely differs.
   const options: ZlibOptions & TransformOptions = { highWaterMark: 1024 * 1024, level: constants.Z_BEST_SPEED };
@@ -85,39 +84,7 @@ export async function encodeReadModel(state: ReadModelState, yieldNow: () => Pro
     await (behind ? once(zipped, 'drain') : yieldNow());
     since = performance.now();
   };
-  const putAll = async (values: Iterable<unknown>): Promise<void> => {
-    let part: unknown[] = [];
-    for (const value of values) {
-      part.push(value);
-      if (part.length < PER_PART) continue;
-      await put(part);
-      part = [];
-    }
-    if (part.length > 0) await put(part);
-  };
-  const changeParts = Math.ceil(changes.changes.length / PER_PART);
-  const header: Header = { position: model.position, events: state.events, maxFailures: model.maxFailures, scopes: model.scopes.size, changesHorizon: changes.horizon, changeParts };
-  await put(header);
-  for (const [scope, view] of model.scopes) {
-    const { interfaces, byLuid, luidIndexes, ...rest } = view;
-    const index = state.luids.get(scope);
-    const head: ScopeHead = {
-      view: rest,
-      interfaces: interfaces.size,
-      byLuid: byLuid.size,
-      luidIndexes: luidIndexes.size,
-      ...(index === undefined ? {} : { luids: { size: index.luids.size, truncated: index.truncated.size, forgotLuids: index.forgotLuids } }),
-    };
-    await put(head);
-    await putAll(mapped(interfaces.values(), interfaceTuple));
-    await putAll(byLuid);
-    await putAll(mapped(luidIndexes.values(), luidIndexTuple));
-    if (index !== undefined) {
-      await putAll(index.luids);
-      await putAll(index.truncated);
-    }
-  }
-  for (let i = 0; i < changeParts; i++) await put(changes.changes.slice(i * PER_PART, (i + 1) * PER_PART));
+  for (const part of parts(state)) await put(part);
   zipped.end();
   await ended;
   // Copied into one buffer in slices too: a Buffer.concat of the whole took ~10 ms.
@@ -130,6 +97,61 @@ export async function encodeReadModel(state: ReadModelState, yieldNow: () => Pro
     since = performance.now();
   }
   return whole;
+}
+
+/** The parts of a snapshot, in order: a header; per scope a head, then its maps' entries PER_PART at a time; the changes. */
+function* parts(state: ReadModelState): Generator<unknown> {
+  const { model, changes } = state;
+  const changeParts = Math.ceil(changes.changes.length / PER_PART);
+  const header: Header = { position: model.position, events: state.events, maxFailures: model.maxFailures, scopes: model.scopes.size, changesHorizon: changes.horizon, changeParts };
+  yield header;
+  for (const [scope, view] of model.scopes) {
+    const { interfaces, byLuid, luidIndexes, ...rest } = view;
+    const index = state.luids.get(scope);
+    const head: ScopeHead = {
+      view: rest,
+      interfaces: interfaces.size,
+      byLuid: byLuid.size,
+      luidIndexes: luidIndexes.size,
+      ...(index === undefined ? {} : { luids: { size: index.luids.size, truncated: index.truncated.size, forgotLuids: index.forgotLuids } }),
+    };
+    yield head;
+    yield* chunked(mapped(interfaces.values(), interfaceTuple));
+    yield* chunked(byLuid);
+    yield* chunked(mapped(luidIndexes.values(), luidIndexTuple));
+    if (index !== undefined) {
+      yield* chunked(index.luids);
+      yield* chunked(index.truncated);
+    }
+  }
+  for (let i = 0; i < changeParts; i++) yield changes.changes.slice(i * PER_PART, (i + 1) * PER_PART);
+}
+
+/** The values in arrays of PER_PART (the last one shorter). */
+function* chunked(values: Iterable<unknown>): Generator<unknown[]> {
+  let part: unknown[] = [];
+  for (const value of values) {
+    part.push(value);
+    if (part.length < PER_PART) continue;
+    yield part;
+    part = [];
+  }
+  if (part.length > 0) yield part;
+}
+
+/**
+ * The same snapshot as encodeReadModel, written in one go: for a thread of its own (the
+ * snapshot thread), where nothing waits for the event loop.
+ */
+export function encodeReadModelSync(state: ReadModelState): Buffer {
+  const out: Buffer[] = [];
+  for (const value of parts(state)) {
+    const part = Buffer.from(JSON.stringify(value));
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(part.length);
+    out.push(length, part);
+  }
+  return gzipSync(Buffer.concat(out), { level: constants.Z_BEST_SPEED });
 }
 
 function* mapped<T, U>(values: Iterable<T>, f: (value: T) => U): Iterable<U> {
@@ -148,7 +170,7 @@ export async function decodeReadModel(data: Uint8Array): Promise<ReadModelState>
     at += 4 + length;
     return value;
   };
-  /** `count` values written by putAll. */
+  /** `count` values written in parts of PER_PART. */
   const all = <T>(count: number): T[] => {
     const values: T[] = [];
     while (values.length < count) {

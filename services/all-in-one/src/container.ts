@@ -1,11 +1,11 @@
 import { Container, ContainerModule } from 'inversify';
 import { coreModule } from '@ifreg/composition';
-import { openSnapshotStore } from '@ifreg/event-store';
+import { openSnapshotStore, storeOpensAgain } from '@ifreg/event-store';
 import type { EventStore } from '@ifreg/ports';
 import { buildHttpApi } from '@ifreg/http-api';
 import { InProcessTransport, ObjectBroker, OutcomeWaiter } from '@ifreg/messaging';
 import type { Logger } from '@ifreg/platform';
-import { ReadModelService, RebuildTracker, registerProjectionMetrics, snapshotOptions } from '@ifreg/query';
+import { ReadModelService, RebuildTracker, ThreadSnapshotWriter, registerProjectionMetrics, snapshotOptions } from '@ifreg/query';
 import { RegistrarService, ScopeCache, createRegistrarMetrics, findRecordedSet } from '@ifreg/registrar';
 import type { AllInOneConfig } from './config';
 import { TOKENS } from './tokens';
@@ -51,7 +51,7 @@ const queryModule = new ContainerModule(({ bind }) => {
       const store = ctx.get(TOKENS.EventStore);
       const readModel = new ReadModelService(store, ctx.get(TOKENS.Logger).child({ component: 'projection' }), {
         watchHistory: ctx.get(TOKENS.Config).watchHistory,
-        ...snapshotOptions(ctx.get(TOKENS.Config).snapshots, ctx.get(TOKENS.Snapshots)),
+        ...snapshotOptions(ctx.get(TOKENS.Config).snapshots, ctx.get(TOKENS.Snapshots), snapshotWriter(ctx.get(TOKENS.Config), ctx.get(TOKENS.Logger))),
       });
       registerProjectionMetrics(ctx.get(TOKENS.Metrics), readModel, store);
       return readModel;
@@ -80,6 +80,15 @@ const queryModule = new ContainerModule(({ bind }) => {
     })
     .inSingletonScope();
 });
+
+/**
+ * Snapshots are written by a thread of their own with its own copy of the model (its work then
+ * costs the requests' thread nothing), unless the store is one only this connection sees.
+ */
+function snapshotWriter(config: AllInOneConfig, log: Logger): (() => ThreadSnapshotWriter) | undefined {
+  if (!storeOpensAgain(config.store)) return undefined;
+  return () => new ThreadSnapshotWriter({ entry: require.resolve('./snapshot-thread'), config: { store: config.store, snapshots: config.snapshots }, log: log.child({ component: 'snapshot-thread' }) });
+}
 
 export async function createContainer(config: AllInOneConfig, store: EventStore): Promise<Container> {
   const container = new Container();

@@ -1,13 +1,14 @@
 import { Container, ContainerModule } from 'inversify';
 import { coreModule } from '@ifreg/composition';
-import { openSnapshotStore } from '@ifreg/event-store';
+import { openSnapshotStore, storeOpensAgain } from '@ifreg/event-store';
 import type { EventStore } from '@ifreg/ports';
 import { buildHttpApi } from '@ifreg/http-api';
 import { randomUUID } from 'node:crypto';
 import { KafkaAgentProducer, KafkaObjectRoute, ObjectBroker, createKafka } from '@ifreg/messaging';
 import { findRecordedSet } from '@ifreg/registrar';
-import { ReadModelService, RebuildTracker, registerProjectionMetrics, snapshotOptions } from '@ifreg/query';
+import { ReadModelService, RebuildTracker, ThreadSnapshotWriter, registerProjectionMetrics, snapshotOptions } from '@ifreg/query';
 import type { QueryConfig } from './config';
+import type { Logger } from '@ifreg/platform';
 import { TOKENS } from './tokens';
 
 const projectionModule = new ContainerModule(({ bind }) => {
@@ -16,7 +17,7 @@ const projectionModule = new ContainerModule(({ bind }) => {
       const store = ctx.get(TOKENS.EventStore);
       const readModel = new ReadModelService(store, ctx.get(TOKENS.Logger).child({ component: 'projection' }), {
         watchHistory: ctx.get(TOKENS.Config).watchHistory,
-        ...snapshotOptions(ctx.get(TOKENS.Config).snapshots, ctx.get(TOKENS.Snapshots)),
+        ...snapshotOptions(ctx.get(TOKENS.Config).snapshots, ctx.get(TOKENS.Snapshots), snapshotWriter(ctx.get(TOKENS.Config), ctx.get(TOKENS.Logger))),
       });
       registerProjectionMetrics(ctx.get(TOKENS.Metrics), readModel, store);
       return readModel;
@@ -70,6 +71,15 @@ const httpModule = new ContainerModule(({ bind }) => {
     })
     .inSingletonScope();
 });
+
+/**
+ * Snapshots are written by a thread of their own with its own copy of the model (its work then
+ * costs the requests' thread nothing), unless the store is one only this connection sees.
+ */
+function snapshotWriter(config: QueryConfig, log: Logger): (() => ThreadSnapshotWriter) | undefined {
+  if (!storeOpensAgain(config.store)) return undefined;
+  return () => new ThreadSnapshotWriter({ entry: require.resolve('./snapshot-thread'), config: { store: config.store, snapshots: config.snapshots }, log: log.child({ component: 'snapshot-thread' }) });
+}
 
 export async function createContainer(config: QueryConfig, store: EventStore): Promise<Container> {
   const container = new Container();
