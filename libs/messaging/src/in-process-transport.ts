@@ -115,7 +115,8 @@ export class InProcessTransport
       const batch = this.take(size);
       if (batch.length === 0) continue;
       try {
-        await this.handler(batch);
+        const handled = await this.handler(batch);
+        await handled?.sent;
         for (const m of batch) this.failures.delete(m.key);
       } catch (error) {
         this.options.onHandlerError?.(error);

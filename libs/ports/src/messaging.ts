@@ -39,7 +39,17 @@ export interface DeadLetter {
   readonly message: InboundMessage;
 }
 
-export type BatchHandler = (batch: readonly InboundMessage[]) => Promise<void>;
+/**
+ * What a handler may resolve with: the batch is durable (appended), and `sent` settles once
+ * its answers (outcomes, dead letters) are acknowledged. A transport commits the batch only
+ * after `sent`, and delivers it again when `sent` fails; meanwhile it may go on to the next.
+ */
+export interface HandledBatch {
+  readonly sent: Promise<void>;
+}
+
+/** Resolves when the batch is done, or with HandledBatch when only its answers are still on their way. */
+export type BatchHandler = (batch: readonly InboundMessage[]) => Promise<HandledBatch | void>;
 
 /** Agents → registrar. */
 export interface AgentMessageProducer {

@@ -124,6 +124,36 @@ describe('a first detection in a scope', () => {
   });
 });
 
+describe('appendBatch', () => {
+  it('resolves once the batch is appended, its outcomes still being sent; sent settles when the publisher acknowledges, or fails with it', async () => {
+    // given: a publisher that acknowledges when the test says so
+    const store = openStore();
+    const acks: { resolve: () => void; reject: (error: Error) => void }[] = [];
+    const service = new RegistrarService({
+      store,
+      scopes: new ScopeCache(store, DEFAULT_OPTIONS, log),
+      outcomes: { publish: () => new Promise<void>((resolve, reject) => acks.push({ resolve, reject })) },
+      deadLetters: transport,
+      log,
+      metrics: createRegistrarMetrics(createMetricsRegistry('test')),
+      now: () => NOW,
+    });
+    // when
+    const first = await service.appendBatch([inbound(detection('m-1', 1))]);
+    const second = await service.appendBatch([inbound(detection('m-2', 2))]);
+    // then: both appended, neither sent yet
+    expect(registeredIndexes(await events(store))).toEqual([1, 2]);
+    let firstSent = false;
+    void first.sent.then(() => (firstSent = true));
+    await new Promise(setImmediate);
+    expect(firstSent).toBe(false);
+    acks[0]?.resolve();
+    await first.sent;
+    acks[1]?.reject(new Error('broker unavailable'));
+    await expect(second.sent).rejects.toThrow('broker unavailable');
+  });
+});
+
 describe('a batch delivered twice (redelivery)', () => {
   it('appends nothing the second time and republishes the same outcomes', async () => {
     // given

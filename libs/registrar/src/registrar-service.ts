@@ -1,7 +1,7 @@
 import { decide, streamNames, evolve, outcomeOf, type Command, type RegistrarMessage, type RegistryEvent } from '@ifreg/domain';
 import { decodeAgentMessage, SCHEMA_VERSION } from '@ifreg/contracts';
 import { ConcurrencyError, type EventData, type EventStore, type RecordedEvent } from '@ifreg/ports';
-import { BatchRetryError, type DeadLetter, type DeadLetterPublisher, type InboundMessage, type Outcome, type OutcomePublisher } from '@ifreg/ports';
+import { BatchRetryError, type DeadLetter, type DeadLetterPublisher, type HandledBatch, type InboundMessage, type Outcome, type OutcomePublisher } from '@ifreg/ports';
 import { SpanKind, type Span, type Tracer } from '@opentelemetry/api';
 import { activeTracer, contextFrom, retry, startChildSpan, traceCarrierOfSpan, type Logger } from '@ifreg/platform';
 import { eventIdFor } from './event-ids';
@@ -85,7 +85,18 @@ export class RegistrarService {
     this.tracer = deps.tracer ?? activeTracer('ifreg-registrar');
   }
 
+  /** Handles the batch and publishes its outcomes: resolves when they are acknowledged. */
   async handleBatch(batch: readonly InboundMessage[]): Promise<void> {
+    await (await this.appendBatch(batch)).sent;
+  }
+
+  /**
+   * Handles the batch: resolves once its events are appended, with `sent` for the outcomes and
+   * dead letters still being published (a transport may fetch the next batch meanwhile, and
+   * commits this one after `sent`). A batch with scopes to retry throws BatchRetryError once
+   * the other scopes' outcomes are sent.
+   */
+  async appendBatch(batch: readonly InboundMessage[]): Promise<HandledBatch> {
     const receivedAt = this.deps.now().toISOString();
     const byScope = new Map<string, Pending[]>();
     const dead: DeadLetter[] = [];
@@ -99,16 +110,30 @@ export class RegistrarService {
       list.push({ command: { message, receivedAt }, inbound, fingerprint: fingerprintOf(message), ...(span ? { span } : {}) });
       byScope.set(message.scope, list);
     }
+    const endSpans = (): void => {
+      for (const span of spans) span.end();
+    };
+    let results: ScopeResult[];
     try {
       // Scopes are independent: no lock or ordering spans two of them.
-      const results = await Promise.all([...byScope].map(([scope, pending]) => this.handleScope(scope, pending, dead)));
-      if (dead.length > 0) await this.deps.deadLetters.deadLetter(dead);
-      await this.publish(results.flatMap((r) => r.outcomes));
-      const retry = results.flatMap((r) => r.retry);
-      if (retry.length > 0) throw new BatchRetryError(retry.map((p) => p.inbound), results.find((r) => r.retry.length > 0)?.error);
-    } finally {
-      for (const span of spans) span.end();
+      results = await Promise.all([...byScope].map(([scope, pending]) => this.handleScope(scope, pending, dead)));
+    } catch (error) {
+      endSpans();
+      throw error;
     }
+    const sent = this.send(dead, results.flatMap((r) => r.outcomes));
+    void sent.then(endSpans, endSpans);
+    const retry = results.flatMap((r) => r.retry);
+    if (retry.length > 0) {
+      await sent;
+      throw new BatchRetryError(retry.map((p) => p.inbound), results.find((r) => r.retry.length > 0)?.error);
+    }
+    return { sent };
+  }
+
+  private async send(dead: readonly DeadLetter[], outcomes: Outcome[]): Promise<void> {
+    if (dead.length > 0) await this.deps.deadLetters.deadLetter(dead);
+    await this.publish(outcomes);
   }
 
   /** Publishes the outcomes, each in a span of its message's trace whose context its record carries back. */

@@ -47,7 +47,7 @@ export async function startRegistrar(config: RegistrarConfig, options: { handleS
   await ops.listen({ port: config.http.port, host: config.http.host });
   lifecycle.onStop('http', () => ops.close());
 
-  await consumer.start((batch) => registrar.handleBatch(batch));
+  await consumer.start((batch) => registrar.appendBatch(batch));
   lifecycle.onStop('consumer', () => consumer.stop());
   const address = ops.server.address();
   const url = `http://${config.http.host}:${typeof address === 'object' && address ? address.port : config.http.port}`;

@@ -1,6 +1,6 @@
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from '@ifreg/platform';
-import type { AgentMessageConsumer, BatchHandler } from '@ifreg/ports';
+import type { AgentMessageConsumer, BatchHandler, HandledBatch } from '@ifreg/ports';
 import { toInbound } from './inbound';
 import { installRecordDecoding } from './record-decoding';
 
@@ -40,9 +40,14 @@ export interface KafkaAgentConsumerOptions {
 
 /**
  * Registrar side of the agent-messages topic, at least once: an offset is committed only
- * after the handler resolved, i.e. after the batch's effects are durably appended. A handler
- * that throws makes kafkajs fetch again from the last resolved offset, so nothing is lost;
- * the registrar's idempotence (§2.4) absorbs the redelivery.
+ * after the handler resolved, i.e. after the batch's effects are durably appended, and after
+ * its answers were sent. A handler that throws makes kafkajs fetch again from the last
+ * resolved offset, so nothing is lost; the registrar's idempotence (§2.4) absorbs the
+ * redelivery.
+ *
+ * The next fetch does not wait for a batch's answers or its commit: a partition's next batch
+ * waits for them instead (one batch a partition in flight), so they overlap the fetch's wait.
+ * A batch whose answers were not sent is fetched again (a seek to its first offset).
  */
 export class KafkaAgentConsumer implements AgentMessageConsumer {
   private readonly consumer: Consumer;
@@ -50,9 +55,12 @@ export class KafkaAgentConsumer implements AgentMessageConsumer {
   private restarts = 0;
   private joinedGroup = false;
   private settleReady: { resolve: () => void; reject: (error: Error) => void } | undefined;
-  /** The offsets' commits, one after another; each takes every offset resolved by its turn. */
+  /** The offsets' commits, one after another; each takes every offset queued by its turn. */
   private committing: Promise<void> = Promise.resolve();
+  private readonly toCommit = new Map<number, string>();
   private commitQueued = false;
+  /** Per partition, the last batch's answers and the queuing of its commit (never rejects). */
+  private readonly inFlight = new Map<number, Promise<void>>();
   private stopping = false;
   /** Resolves when the group is first joined (partitions assigned); rejects if the consumer gives up before. */
   readonly ready: Promise<void>;
@@ -110,7 +118,7 @@ export class KafkaAgentConsumer implements AgentMessageConsumer {
   async stop(): Promise<void> {
     // Commits still running are finished while the group is joined; from here on each batch waits for its own.
     this.stopping = true;
-    await this.committing;
+    await this.settled();
     await this.consumer.stop();
     await this.consumer.disconnect();
     for (const remove of this.removeListeners.splice(0)) remove();
@@ -118,47 +126,70 @@ export class KafkaAgentConsumer implements AgentMessageConsumer {
 
   private async eachBatch(handler: BatchHandler, payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
+    const { topic, partition } = batch;
     const size = this.options.maxBatch ?? 500;
     for (let start = 0; start < batch.messages.length; start += size) {
+      await this.inFlight.get(partition);
       // Stopping, or a rebalance/seek made the rest of this batch someone else's (or stale).
       if (!payload.isRunning() || payload.isStale()) return;
       const chunk = batch.messages.slice(start, start + size);
       const first = chunk[0]?.offset;
       const last = chunk[chunk.length - 1]?.offset;
       if (first === undefined || last === undefined) return;
+      let handled: HandledBatch | void;
       try {
-        await handler(chunk.map((m) => toInbound(batch.topic, batch.partition, m)));
+        handled = await handler(chunk.map((m) => toInbound(topic, partition, m)));
       } catch (error) {
-        this.options.log.error(
-          { err: error, topic: batch.topic, partition: batch.partition, firstOffset: first, lastOffset: last },
-          'agent message batch failed; it will be fetched again from the last committed offset',
-        );
+        this.options.log.error({ err: error, topic, partition, firstOffset: first, lastOffset: last }, 'agent message batch failed; it will be fetched again from the last committed offset');
         // kafkajs fetches again from the last resolved offset, which is the last committed one.
         throw error;
       }
       payload.resolveOffset(last);
       this.restarts = 0;
-      // The commit runs beside the next fetch rather than before it: the batch's effects are
-      // durable already, and an offset whose commit is lost only brings a redelivery.
-      this.queueCommit(payload);
-      if (this.stopping || !payload.isRunning()) await this.committing;
+      const next = String(BigInt(last) + 1n);
+      this.inFlight.set(partition, (handled?.sent ?? Promise.resolve()).then(
+        () => this.queueCommit(partition, next),
+        (error: unknown) => {
+          this.options.log.error({ err: error, topic, partition, firstOffset: first, lastOffset: last }, 'answers of an agent message batch not sent; the batch will be fetched again');
+          this.rewind(topic, partition, first);
+        },
+      ));
+      if (this.stopping || !payload.isRunning()) await this.settled();
       await payload.heartbeat(); // long batches: keep the coordinator aware of this member
     }
   }
 
-  private queueCommit(payload: EachBatchPayload): void {
+  /** Every batch's answers sent (or failed) and every queued commit answered. */
+  private async settled(): Promise<void> {
+    await Promise.all(this.inFlight.values());
+    await this.committing;
+  }
+
+  /** Commits run one after another; one queued takes the offsets of every batch sent by its turn. */
+  private queueCommit(partition: number, offset: string): void {
+    this.toCommit.set(partition, offset);
     if (this.commitQueued) return;
     this.commitQueued = true;
     this.committing = this.committing.then(async () => {
       this.commitQueued = false;
+      const offsets = [...this.toCommit].map(([p, o]) => ({ topic: this.options.topic, partition: p, offset: o }));
+      this.toCommit.clear();
       try {
-        // With autoCommit off, commitOffsetsIfNecessary() without arguments commits nothing
-        // (no interval or threshold is set): hand it the resolved offsets explicitly.
-        await payload.commitOffsetsIfNecessary(payload.uncommittedOffsets());
+        await this.consumer.commitOffsets(offsets);
       } catch (error) {
         this.options.log.warn({ err: error }, 'agent message offsets not committed; the next commit carries them, or their messages are delivered again');
+        for (const { partition: p, offset: o } of offsets) if (!this.toCommit.has(p)) this.toCommit.set(p, o);
       }
     });
+  }
+
+  /** The batch is fetched again from `offset`; where the consumer cannot seek (stopped, restarting), from the last commit. */
+  private rewind(topic: string, partition: number, offset: string): void {
+    try {
+      this.consumer.seek({ topic, partition, offset });
+    } catch (error) {
+      this.options.log.warn({ err: error, topic, partition, offset }, 'agent message consumer could not seek; it goes on from the last committed offset when it runs again');
+    }
   }
 
   private async shouldRestart(error: Error): Promise<boolean> {
