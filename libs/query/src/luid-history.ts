@@ -26,6 +26,16 @@ export interface ScopeIndex {
 
 const keyOf = (luid: NetLuid): number => luid.ifType * 0x1000000 + luid.netLuidIndex;
 
+/** Drops the least recently touched LUID of a scope that holds too many. */
+function forgetOldest(scope: ScopeIndex): void {
+  const oldest = scope.luids.keys().next().value;
+  if (oldest !== undefined) {
+    scope.luids.delete(oldest);
+    scope.truncated.delete(oldest);
+  }
+  scope.forgotLuids = true;
+}
+
 /**
  * Which store positions hold the events of each LUID of each scope: an index for reading one
  * LUID's history from the store by position, since the store port has no index by LUID and
@@ -47,34 +57,28 @@ export class LuidHistory {
     }
     const key = keyOf(event.luid);
     const kept = scope.luids.get(key);
-    const last = kept === undefined ? 0 : typeof kept === 'number' ? kept : (kept.at(-1) ?? 0);
+    if (kept === undefined) {
+      // New to the index: appended, so already the most recently touched (no delete first).
+      scope.luids.set(key, position);
+      if (scope.luids.size > this.limits.luidsPerScope) forgetOldest(scope);
+      return;
+    }
+    const last = typeof kept === 'number' ? kept : (kept.at(-1) ?? 0);
     if (last >= position) return; // replayed
-    let next: number | number[] = position;
-    if (kept !== undefined) {
-      // A literal of two: a push onto [kept] would reserve room for 17.
-      let list: number[];
-      if (typeof kept === 'number') list = [kept, position];
-      else {
-        kept.push(position);
-        list = kept;
-      }
-      while (list.length > Math.max(1, this.limits.perLuid)) {
-        list.shift();
-        scope.truncated.add(key);
-      }
-      next = list.length === 1 ? position : list;
+    // A literal of two: a push onto [kept] would reserve room for 17.
+    let list: number[];
+    if (typeof kept === 'number') list = [kept, position];
+    else {
+      kept.push(position);
+      list = kept;
+    }
+    while (list.length > Math.max(1, this.limits.perLuid)) {
+      list.shift();
+      scope.truncated.add(key);
     }
     // Re-inserted: the map's order is then least recently touched first.
     scope.luids.delete(key);
-    scope.luids.set(key, next);
-    if (scope.luids.size > this.limits.luidsPerScope) {
-      const oldest = scope.luids.keys().next().value;
-      if (oldest !== undefined) {
-        scope.luids.delete(oldest);
-        scope.truncated.delete(oldest);
-      }
-      scope.forgotLuids = true;
-    }
+    scope.luids.set(key, list.length === 1 ? position : list);
   }
 
   /** The index as it is, for a snapshot (not copied: keep it still while it is serialised). */

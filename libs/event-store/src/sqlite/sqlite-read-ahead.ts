@@ -1,4 +1,4 @@
-import { Worker, type ResourceLimits } from 'node:worker_threads';
+import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort, type ResourceLimits } from 'node:worker_threads';
 import { PageReaderClosedError, type FoldableEvent, type PageReader, type ReadAheadRange } from '@ifreg/ports';
 
 interface ThreadData extends ReadAheadRange {
@@ -8,16 +8,18 @@ interface ThreadData extends ReadAheadRange {
   readonly ahead: number;
   /** One Int32: the pages the consumer has taken. */
   readonly pagesTaken: SharedArrayBuffer;
+  /** Where the pages go; the consumer takes each from it when it wants it (receiveMessageOnPort). */
+  readonly pages: MessagePort;
 }
 
 /** One page in columns: plain strings and one transferred buffer clone cheaply, parsed objects do not. */
 interface Page {
-  readonly kind: 'page';
   readonly positions: Float64Array;
   readonly streams: readonly string[];
   readonly data: readonly string[];
 }
-type Reply = Page | { readonly kind: 'failed'; readonly error: { readonly name: string; readonly message: string } };
+/** On the thread's own port: a page was posted to `pages`, the range is read, or reading failed. */
+type Reply = { readonly kind: 'page' } | { readonly kind: 'end' } | { readonly kind: 'failed'; readonly error: { readonly name: string; readonly message: string } };
 
 /**
  * The thread's code. It is started from this function's source (`eval`), so it runs the same
@@ -26,8 +28,8 @@ type Reply = Page | { readonly kind: 'failed'; readonly error: { readonly name: 
 function threadMain(load: NodeJS.Require): void {
   const threads = load('node:worker_threads') as typeof import('node:worker_threads');
   const port = threads.parentPort!;
-  const { sqlite, path, from, to, pageSize, ahead, pagesTaken } = threads.workerData as ThreadData;
-  const post = (reply: Reply, transfer: ArrayBuffer[] = []): void => port.postMessage(reply, transfer);
+  const { sqlite, path, from, to, pageSize, ahead, pagesTaken, pages } = threads.workerData as ThreadData;
+  const post = (reply: Reply): void => port.postMessage(reply);
   try {
     const Database = load(sqlite) as typeof import('better-sqlite3');
     // Its own read-only connection: in WAL mode it reads beside the store's, which goes on writing.
@@ -48,12 +50,16 @@ function threadMain(load: NodeJS.Require): void {
         streams[i] = stream;
         data[i] = text;
       }
-      if (rows.length > 0) after = positions[rows.length - 1]!; // before the buffer is transferred away
-      post({ kind: 'page', positions, streams, data }, [positions.buffer]);
-      // The end of the range: the thread ends once its last page is posted.
+      // The end of the range: the thread ends once it has said so.
       if (rows.length === 0) break;
+      after = positions[rows.length - 1]!; // before the buffer is transferred away
+      const page: Page = { positions, streams, data };
+      pages.postMessage(page, [positions.buffer]);
+      post({ kind: 'page' });
     }
+    post({ kind: 'end' });
     db.close();
+    pages.close();
     port.close();
   } catch (error) {
     const { name, message } = error instanceof Error ? error : new Error(String(error));
@@ -80,11 +86,15 @@ export interface SqliteReadAheadOptions {
  * Reads a range of a SQLite store's global order in a worker thread with its own read-only
  * connection, `ahead` pages ahead of the consumer, handing over only what a fold needs
  * (position, stream, data as JSON text). The consumer's thread is left with parsing the data.
+ * A page waits in its port, serialised outside the heap, until next() takes it: pages
+ * delivered as they came sat in the young generation, copied by every scavenge until taken.
  */
 export class SqliteReadAhead implements PageReader {
   private readonly worker: Worker;
-  private readonly arrived: Page[] = [];
-  private waiting: { resolve: (page: Page | undefined) => void; reject: (error: Error) => void } | undefined;
+  private readonly pages: MessagePort;
+  /** Pages posted to `pages` and not taken yet. */
+  private posted = 0;
+  private waiting: (() => void) | undefined;
   private failure: Error | undefined;
   private ended = false;
   private closed = false;
@@ -92,10 +102,13 @@ export class SqliteReadAhead implements PageReader {
   private readonly taken = new Int32Array(new SharedArrayBuffer(4));
 
   constructor(path: string, range: ReadAheadRange, options: SqliteReadAheadOptions = {}) {
-    const workerData: ThreadData = { ...range, sqlite: require.resolve('better-sqlite3'), path, ahead: Math.max(1, options.ahead ?? 4), pagesTaken: this.taken.buffer };
+    const { port1, port2 } = new MessageChannel();
+    this.pages = port1;
+    const workerData: ThreadData = { ...range, sqlite: require.resolve('better-sqlite3'), path, ahead: Math.max(1, options.ahead ?? 4), pagesTaken: this.taken.buffer, pages: port2 };
     this.worker = new Worker(`(${threadMain.toString()})(require)`, {
       eval: true,
       workerData,
+      transferList: [port2],
       name: 'ifreg-sqlite-read-ahead',
       ...(options.resourceLimits === undefined ? {} : { resourceLimits: options.resourceLimits }),
     });
@@ -107,9 +120,16 @@ export class SqliteReadAhead implements PageReader {
   }
 
   async next(): Promise<readonly FoldableEvent[]> {
+    while (this.posted === 0) {
+      if (this.closed) throw new PageReaderClosedError();
+      if (this.failure) throw this.failure;
+      if (this.ended) return [];
+      await new Promise<void>((resolve) => (this.waiting = resolve));
+    }
     if (this.closed) throw new PageReaderClosedError();
-    const page = this.arrived.shift() ?? (this.ended && !this.failure ? undefined : await this.arrival());
-    if (page === undefined) return [];
+    this.posted--;
+    const page = receiveMessageOnPort(this.pages)?.message as Page | undefined;
+    if (page === undefined) throw new ReadAheadError('the SQLite read-ahead thread announced a page that is not in its port');
     // Taken: the thread may read one more page ahead.
     Atomics.add(this.taken, 0, 1);
     Atomics.notify(this.taken, 0);
@@ -127,32 +147,28 @@ export class SqliteReadAhead implements PageReader {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.waiting?.reject(new PageReaderClosedError());
-    this.waiting = undefined;
+    this.wake();
+    this.pages.close();
     await this.worker.terminate();
-  }
-
-  /** The next page, or undefined at the end of the range. */
-  private arrival(): Promise<Page | undefined> {
-    if (this.failure) return Promise.reject(this.failure);
-    return new Promise((resolve, reject) => (this.waiting = { resolve, reject }));
   }
 
   private receive(reply: Reply): void {
     if (reply.kind === 'failed') return this.fail(new ReadAheadError(`reading the SQLite store ahead failed: ${reply.error.message}`));
-    const end = reply.positions.length === 0;
-    if (end) this.ended = true;
-    const waiting = this.waiting;
-    this.waiting = undefined;
-    if (waiting) waiting.resolve(end ? undefined : reply);
-    else if (!end) this.arrived.push(reply);
+    if (reply.kind === 'end') this.ended = true;
+    else this.posted++;
+    this.wake();
   }
 
+  /** Pages posted before a failure are still handed out, then next() fails. */
   private fail(error: Error): void {
     this.ended = true;
     this.failure ??= error;
+    this.wake();
+  }
+
+  private wake(): void {
     const waiting = this.waiting;
     this.waiting = undefined;
-    waiting?.reject(this.failure);
+    waiting?.();
   }
 }
