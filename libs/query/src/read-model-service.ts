@@ -333,7 +333,9 @@ export class ReadModelService {
     this.rebuiltAt = fresh.position;
     onProgress({ position: fresh.position, target: fresh.position, events, total: events, done: true });
     this.log.info({ position: fresh.position, events, ms: Date.now() - started }, 'read model rebuilt and swapped in');
-    // A rebuild ends with a snapshot: the next start begins from the rebuilt model.
+    // A rebuild ends with a snapshot: the next start begins from the rebuilt model. One under way
+    // is of the old model: the rebuilt one's comes after it.
+    await this.snapshotting;
     await this.snapshot();
   }
 

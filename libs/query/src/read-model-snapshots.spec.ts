@@ -143,4 +143,28 @@ describe('a query service with snapshots', () => {
     await service.rebuild();
     expect((await snapshots.newest(READ_MODEL_SNAPSHOT_KEY))?.position).toBe(service.position);
   });
+
+  it('ends a rebuild with a snapshot of the rebuilt model, also when one of the old model was being written as it swapped', async () => {
+    // given: a snapshot of the live model whose save waits until the rebuild has swapped
+    await churn(2);
+    const saves: number[] = [];
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const save = snapshots.save.bind(snapshots);
+    jest.spyOn(snapshots, 'save').mockImplementation(async (snapshot) => {
+      saves.push(saves.length);
+      if (saves.length === 1) await held;
+      return save(snapshot);
+    });
+    const service = await started({ snapshots, snapshotEveryEvents: 1_000_000 });
+    const old = service.snapshot();
+    // when
+    const rebuilt = service.rebuild((p) => {
+      if (p.done) release();
+    });
+    await Promise.all([old, rebuilt]);
+    // then: a second save, begun after the swap
+    expect(saves).toHaveLength(2);
+    expect((await snapshots.newest(READ_MODEL_SNAPSHOT_KEY))?.position).toBe(service.position);
+  });
 });
