@@ -16,9 +16,13 @@ function fakeKafka() {
   let eachBatch: ConsumerRunConfig['eachBatch'];
   const commits: { offsets: TopicPartitionOffsetAndMetadata[]; answer: ReturnType<typeof deferred> }[] = [];
   const seeks: TopicPartitionOffset[] = [];
+  const listeners = new Map<string, () => void>();
   const consumer = {
     events: { GROUP_JOIN: 'join', CRASH: 'crash', STOP: 'stop' },
-    on: () => () => undefined,
+    on: (event: string, listener: () => void) => {
+      listeners.set(event, listener);
+      return () => listeners.delete(event);
+    },
     connect: async () => undefined,
     subscribe: async () => undefined,
     run: async (config: ConsumerRunConfig) => void (eachBatch = config.eachBatch),
@@ -44,7 +48,8 @@ function fakeKafka() {
     if (!eachBatch) throw new Error('not running');
     return eachBatch(payload);
   };
-  return { kafka, commits, seeks, deliver };
+  const rejoin = (): void => listeners.get('join')?.();
+  return { kafka, commits, seeks, deliver, rejoin };
 }
 
 const log = createLogger({ level: 'silent', name: 'kafka-consumer-spec' });
@@ -132,6 +137,22 @@ describe('KafkaAgentConsumer: a batch is committed after its answers are sent, b
       { partition: 0, offset: '1' },
       { partition: 1, offset: '4' },
     ]);
+  });
+
+  it('drops what a failed commit left once the group is joined again (the next generation starts from the committed offsets)', async () => {
+    // given
+    const { kafka, commits, deliver, rejoin } = fakeKafka();
+    await new KafkaAgentConsumer(kafka, { topic: 't', groupId: 'g', log }).start(async () => undefined);
+    await deliver(0, ['0']);
+    await tick();
+    commits[0]!.answer.reject(new Error('REBALANCE_IN_PROGRESS'));
+    await tick();
+    // when
+    rejoin();
+    await deliver(1, ['3']);
+    await tick();
+    // then
+    expect(offsetsOf(commits[1])).toEqual([{ partition: 1, offset: '4' }]);
   });
 
   it('commits nothing of a batch whose handler failed', async () => {

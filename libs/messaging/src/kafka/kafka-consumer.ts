@@ -86,6 +86,9 @@ export class KafkaAgentConsumer implements AgentMessageConsumer {
     this.removeListeners.push(
       this.consumer.on(GROUP_JOIN, () => {
         this.joinedGroup = true;
+        // A new generation starts from the committed offsets: what a failed commit left is not
+        // carried into it (the partition may be another member's now).
+        this.toCommit.clear();
         this.settleReady?.resolve();
       }),
       this.consumer.on(STOP, () => (this.joinedGroup = false)),
