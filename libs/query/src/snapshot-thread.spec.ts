@@ -6,6 +6,7 @@ import { completeInfo, type RegistryEvent } from '@ifreg/domain';
 import { SqliteEventStore, SqliteSnapshotStore } from '@ifreg/event-store';
 import { ANY } from '@ifreg/ports';
 import { createLogger } from '@ifreg/platform';
+import { waitFor } from '@ifreg/testing';
 import { READ_MODEL_SNAPSHOT_KEY } from './read-model-snapshot';
 import { ReadModelService, type ReadModelOptions } from './read-model-service';
 import { ThreadSnapshotWriter, type ThreadSnapshotWriterOptions } from './thread-snapshot-writer';
@@ -95,6 +96,12 @@ async function logged(spy: jest.SpyInstance, message: RegExp, timeoutMs = 10_000
   }
 }
 
+/** Both services have folded the store's head. */
+async function caughtUp(...services: ReadModelService[]): Promise<void> {
+  const head = await store.headPosition();
+  await Promise.all(services.map((s) => s.waitFor(head, 5000)));
+}
+
 describe('the snapshot thread', () => {
   it('writes what the in-process writer writes, from its own copy of the model, snapshot after snapshot', async () => {
     await churn(3);
@@ -138,11 +145,9 @@ describe('the snapshot thread', () => {
     const inProcess = await started({ snapshots: inProcessSnapshots });
     const threaded = await started({ snapshots: threadSnapshots, snapshotWriter: writer });
     await threaded.snapshot();
-    for (const deadline = Date.now() + 5000; writer.running; await new Promise((resolve) => setTimeout(resolve, 10))) {
-      if (Date.now() > deadline) throw new Error('the idle thread was not ended within 5 s');
-    }
+    await waitFor(() => !writer.running, 5000, 'the idle thread to end', 10);
     await churn(2, 3);
-    await Promise.all([inProcess.waitFor(await store.headPosition(), 5000), threaded.waitFor(await store.headPosition(), 5000)]);
+    await caughtUp(inProcess, threaded);
     await Promise.all([inProcess.snapshot(), threaded.snapshot()]);
     expect(writer.running).toBe(true);
     expect((await content(threadSnapshots)).data.equals((await content(inProcessSnapshots)).data)).toBe(true);
@@ -154,7 +159,7 @@ describe('the snapshot thread', () => {
     const threaded = await started({ snapshots: threadSnapshots, snapshotWriter: threadWriter() });
     await threaded.snapshot(); // the thread runs, its change log full
     await churn(1, 5);
-    await Promise.all([inProcess.waitFor(await store.headPosition(), 5000), threaded.waitFor(await store.headPosition(), 5000)]);
+    await caughtUp(inProcess, threaded);
     await Promise.all([inProcess.rebuild(), threaded.rebuild()]);
     expect(threaded.changesSince(threaded.position - 1)).toBeUndefined(); // the change log starts again at the swap
     const [mine, theirs] = [await content(inProcessSnapshots), await content(threadSnapshots)];
@@ -162,7 +167,7 @@ describe('the snapshot thread', () => {
     expect(theirs.data.equals(mine.data)).toBe(true);
     // and after it, changes are kept again
     await churn(1, 6);
-    await Promise.all([inProcess.waitFor(await store.headPosition(), 5000), threaded.waitFor(await store.headPosition(), 5000)]);
+    await caughtUp(inProcess, threaded);
     await Promise.all([inProcess.snapshot(), threaded.snapshot()]);
     expect((await content(threadSnapshots)).data.equals((await content(inProcessSnapshots)).data)).toBe(true);
   });
@@ -173,11 +178,9 @@ describe('the snapshot thread', () => {
     const inProcess = await started({ snapshots: inProcessSnapshots });
     const threaded = await started({ snapshots: threadSnapshots, snapshotWriter: writer });
     await threaded.snapshot();
-    for (const deadline = Date.now() + 5000; writer.running; await new Promise((resolve) => setTimeout(resolve, 10))) {
-      if (Date.now() > deadline) throw new Error('the idle thread was not ended within 5 s');
-    }
+    await waitFor(() => !writer.running, 5000, 'the idle thread to end', 10);
     await churn(2, 5);
-    await Promise.all([inProcess.waitFor(await store.headPosition(), 5000), threaded.waitFor(await store.headPosition(), 5000)]);
+    await caughtUp(inProcess, threaded);
     await Promise.all([inProcess.rebuild(), threaded.rebuild()]);
     expect((await content(threadSnapshots)).data.equals((await content(inProcessSnapshots)).data)).toBe(true);
   });

@@ -23,3 +23,16 @@ export async function waitForValue<T>(probe: () => Promise<T> | T, predicate: (v
     await sleep(everyMs);
   }
 }
+
+/** `promise`, or a rejection after `timeoutMs` saying what it waited for; the timer is cleared so it cannot keep jest alive. */
+export async function within<T>(promise: Promise<T>, timeoutMs: number, what: What): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${describe(what)}`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -8,7 +8,7 @@ import { ObjectServer, WebSocketObjectChannel, type ObjectHandlers } from '@ifre
 import { KafkaAgentProducer, KafkaPartitionReader, KafkaSender, createKafka, ensureTopics, kafkaSettings } from '@ifreg/messaging';
 import { type Outcome } from '@ifreg/ports';
 import { createLogger } from '@ifreg/platform';
-import { ServiceProcess, serviceMain } from '@ifreg/testing';
+import { ServiceProcess, serviceMain, within } from '@ifreg/testing';
 import { loadConfig } from './config';
 import { startQuery } from './start';
 
@@ -54,14 +54,6 @@ async function inBatches<T>(items: readonly T[], size: number, work: (item: T) =
   for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(work));
 }
 
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 async function startRegistrar(db: string): Promise<void> {
   const registrar = new ServiceProcess('registrar', serviceMain('registrar'), {

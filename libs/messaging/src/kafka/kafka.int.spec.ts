@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Admin, KafkaMessage } from 'kafkajs';
 import type { RegistryEvent } from '@ifreg/domain';
 import { createLogger } from '@ifreg/platform';
-import { waitFor } from '@ifreg/testing';
+import { waitFor, within } from '@ifreg/testing';
 import { OutcomeWaiter } from '../outcome-waiter';
 import type { InboundMessage, Outcome } from '@ifreg/ports';
 import { createKafka, kafkaSettings } from './kafka-config';
@@ -21,18 +21,6 @@ const kafka = createKafka(kafkaSettings({ brokers, clientId: 'ifreg-kafka-int' }
 
 const fresh = (name: string): string => `${name}-${randomUUID()}`;
 
-/** `promise`, or a rejection after `timeoutMs`; the timer is cleared so it cannot keep jest alive. */
-async function within<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Everything a test opened, closed in reverse order after it, even when it failed. */
 const closers: (() => Promise<void>)[] = [];

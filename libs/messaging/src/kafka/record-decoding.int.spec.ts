@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { CompressionTypes, type Admin, type KafkaMessage, type Message } from 'kafkajs';
 import { createLogger } from '@ifreg/platform';
+import { within } from '@ifreg/testing';
 import { createKafka, kafkaSettings } from './kafka-config';
 import { installRecordDecoding, recordDecodingCounts } from './record-decoding';
 import { ensureTopics } from './topics';
@@ -14,18 +15,6 @@ const log = createLogger({ name: 'record-decoding-int', level: process.env.LOG_L
 const installed = installRecordDecoding();
 const kafka = createKafka(kafkaSettings({ brokers, clientId: 'ifreg-record-decoding-int' }), log);
 
-/** `promise`, or a rejection after `timeoutMs`; the timer is cleared so it cannot keep jest alive. */
-async function within<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 describeKafka("kafkajs's consumer with the record batch decoding of record-decoding.ts", () => {
   let admin: Admin;
